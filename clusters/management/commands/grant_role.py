@@ -1,0 +1,20 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from clusters.management.commands._role_args import add_role_arguments, resolve_role_arguments
+from clusters.services import role_grant
+
+
+class Command(BaseCommand):
+    help = "Give a user a role within a scope (a country, cluster, cross-cutting issue, ...)."
+
+    def add_arguments(self, parser):
+        add_role_arguments(parser)
+
+    def handle(self, *args, **options):
+        user, role, scope = resolve_role_arguments(options)
+        try:
+            assignment = role_grant(user, role, **scope)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(self.style.SUCCESS(f"Granted: {assignment}"))

@@ -1,0 +1,184 @@
+"""Reference data (countries, clusters, cross-cutting issues, organisations) and roles.
+
+A role assignment gives a user a role within a scope: a country, a global cluster, a
+cross-cutting issue or a country-level cluster. Each (role, scope) pair has one auth group;
+other apps grant object permissions to that group, so a user's reach follows their groups.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Country(models.Model):
+    code = models.CharField("ISO 3166 alpha-3 code", max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        UN_AGENCY = "un_agency", "UN agency"
+        NGO = "ngo", "NGO"
+        NGO_CONSORTIUM = "ngo_consortium", "NGO consortium"
+        RED_CROSS = "red_cross", "Red Cross / Red Crescent"
+        GOVERNMENT = "government", "Government"
+        DONOR = "donor", "Donor"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=30, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.acronym or self.name
+
+
+class GlobalCluster(models.Model):
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    lead_agencies = models.ManyToManyField(Organisation, related_name="led_clusters", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CrossCuttingIssue(models.Model):
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CountryCluster(models.Model):
+    """A cluster active in one country, with its coordinators and partner organisations."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="clusters")
+    global_cluster = models.ForeignKey(GlobalCluster, on_delete=models.PROTECT)
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="coordinated_clusters", blank=True
+    )
+    partners = models.ManyToManyField(Organisation, related_name="cluster_memberships", blank=True)
+
+    class Meta:
+        ordering = ["country__name", "global_cluster__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "global_cluster"], name="one_cluster_per_country"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.global_cluster} ({self.country})"
+
+
+class Role(models.TextChoices):
+    RC_HC = "rc_hc", "RC/HC office"
+    HCT_MEMBER = "hct_member", "HCT member"
+    HCSS = "hcss", "OCHA HCSS officer"
+    TASK_TEAM = "task_team", "Task Team member"
+    GCC = "gcc", "GCC member"
+    CLUSTER_FOCAL_POINT = "cluster_focal_point", "Global cluster focal point"
+    CCI_FOCAL_POINT = "cci_focal_point", "Cross-cutting issue focal point"
+    CLUSTER_COORDINATOR = "cluster_coordinator", "Cluster coordinator"
+    PARTNER_REPRESENTATIVE = "partner_representative", "Partner representative"
+
+
+# The scope field(s) each role needs; every other scope field stays empty.
+ROLE_SCOPE: dict[str, tuple[str, ...]] = {
+    Role.RC_HC: ("country",),
+    Role.HCT_MEMBER: ("country",),
+    Role.HCSS: (),
+    Role.TASK_TEAM: (),
+    Role.GCC: (),
+    Role.CLUSTER_FOCAL_POINT: ("global_cluster",),
+    Role.CCI_FOCAL_POINT: ("cross_cutting_issue",),
+    Role.CLUSTER_COORDINATOR: ("country_cluster",),
+    Role.PARTNER_REPRESENTATIVE: ("country_cluster", "organisation"),
+}
+SCOPE_FIELDS = (
+    "country",
+    "global_cluster",
+    "cross_cutting_issue",
+    "country_cluster",
+    "organisation",
+)
+
+
+def _scope_constraint() -> Q:
+    """Exactly the scope fields of ROLE_SCOPE are set, for every role."""
+    rule = Q()
+    for role, needed in ROLE_SCOPE.items():
+        fields = Q(role=role)
+        for name in SCOPE_FIELDS:
+            fields &= Q(**{f"{name}__isnull": name not in needed})
+        rule |= fields
+    return rule
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices)
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, null=True, blank=True)
+    global_cluster = models.ForeignKey(
+        GlobalCluster, on_delete=models.CASCADE, null=True, blank=True
+    )
+    cross_cutting_issue = models.ForeignKey(
+        CrossCuttingIssue, on_delete=models.CASCADE, null=True, blank=True
+    )
+    country_cluster = models.ForeignKey(
+        CountryCluster, on_delete=models.CASCADE, null=True, blank=True
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_scope_constraint(),
+                name="role_has_its_scope",
+                violation_error_message=(
+                    "Give exactly the scope the role needs: a country for the RC/HC office and "
+                    "HCT members; none for HCSS, Task Team and GCC; a global cluster for a "
+                    "cluster focal point; a cross-cutting issue for its focal point; a country "
+                    "cluster for a coordinator, and an organisation too for a partner."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.scope
+        return f"{self.user} as {self.get_role_display()}" + (f" for {scope}" if scope else "")
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(str(getattr(self, name)) for name in ROLE_SCOPE[self.role])
+
+    @property
+    def group_name(self) -> str:
+        return role_group_name(self.role, **{n: getattr(self, f"{n}_id") for n in SCOPE_FIELDS})
+
+
+def role_group_name(role: str, **scope_ids: int | None) -> str:
+    """The auth group that stands for a role within a scope, e.g. `icsm:rc_hc:country=12`."""
+    parts = [f"{name}={scope_ids[name]}" for name in ROLE_SCOPE[role] if scope_ids.get(name)]
+    return ":".join(["icsm", role, *parts])

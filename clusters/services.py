@@ -1,0 +1,99 @@
+"""Granting and revoking roles. The only writers of RoleAssignment and role groups."""
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from clusters.models import ROLE_SCOPE, SCOPE_FIELDS, Role, RoleAssignment, role_group_name
+
+# What HCSS needs in the admin: run the mission queue, keep reference data, manage roles.
+HCSS_ADMIN_GROUP = "icsm:hcss-admin"
+HCSS_ADMIN_PERMISSIONS = [
+    "missions.view_mission",
+    "missions.change_mission",
+    "missions.add_mission",
+    "missions.view_transitionlog",
+    *(
+        f"clusters.{action}_{model}"
+        for model in (
+            "country",
+            "organisation",
+            "globalcluster",
+            "crosscuttingissue",
+            "countrycluster",
+        )
+        for action in ("view", "add", "change", "delete")
+    ),
+    "clusters.view_roleassignment",
+    "clusters.add_roleassignment",
+    "clusters.delete_roleassignment",
+    "auth.view_user",
+]
+
+
+def role_group(role: str, **scope_ids: int | None) -> Group:
+    """The group for a role within a scope, created on first use."""
+    group, _ = Group.objects.get_or_create(name=role_group_name(role, **scope_ids))
+    return group
+
+
+def hcss_admin_group() -> Group:
+    group, created = Group.objects.get_or_create(name=HCSS_ADMIN_GROUP)
+    if created or group.permissions.count() != len(HCSS_ADMIN_PERMISSIONS):
+        perms = []
+        for dotted in HCSS_ADMIN_PERMISSIONS:
+            app_label, codename = dotted.split(".")
+            perms.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(perms)
+    return group
+
+
+def _clean_scope(role: str, scope: dict) -> dict:
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}. Roles: {', '.join(Role.values)}.")
+    needed = ROLE_SCOPE[role]
+    missing = [name.replace("_", " ") for name in needed if scope.get(name) is None]
+    extra = [
+        name.replace("_", " ") for name in SCOPE_FIELDS if name not in needed and scope.get(name)
+    ]
+    if missing:
+        raise ValidationError(f"The role {role} needs a {' and '.join(missing)}.")
+    if extra:
+        raise ValidationError(f"The role {role} takes no {' or '.join(extra)}.")
+    return {name: scope.get(name) for name in needed}
+
+
+@transaction.atomic
+def role_grant(user, role: str, **scope) -> RoleAssignment:
+    """Give `user` the role within the scope (model instances keyed by scope field).
+
+    Idempotent: granting a role the user already holds returns the existing assignment.
+    """
+    scope = _clean_scope(role, scope)
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
+    user.groups.add(role_group(role, **{f: getattr(assignment, f"{f}_id") for f in SCOPE_FIELDS}))
+    if role == Role.HCSS:
+        user.groups.add(hcss_admin_group())
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(user, role: str, **scope) -> bool:
+    """Take the role within the scope away. Returns False when the user did not hold it."""
+    scope = _clean_scope(role, scope)
+    assignment = RoleAssignment.objects.filter(user=user, role=role, **scope).first()
+    if assignment is None:
+        return False
+    user.groups.remove(*Group.objects.filter(name=assignment.group_name))
+    assignment.delete()
+    if role == Role.HCSS:
+        user.groups.remove(*Group.objects.filter(name=HCSS_ADMIN_GROUP))
+        if user.is_staff and not user.is_superuser:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+    return True

@@ -1,0 +1,493 @@
+"""The mission: one request's whole life, from draft to closed, as one state machine.
+
+Every rule of the procedure that decides whether a transition may happen is declared on the
+transition itself: who (`permission=`, an object permission on this mission) and what must
+hold first (`conditions=`, guards that can say in plain words what is missing). Status only
+changes through `missions.services.mission_transition`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from clusters.models import Country, CrossCuttingIssue, GlobalCluster
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_TRIAGE = "in_triage", "In triage"
+    WITH_TASK_TEAM = "with_task_team", "With the Task Team"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    DEFERRED = "deferred", "Deferred"
+    IN_PLANNING = "in_planning", "In planning"
+    READY = "ready", "Ready to deploy"
+    IN_COUNTRY = "in_country", "In country"
+    REPORTING = "reporting", "Reporting"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# States from which a mission can still be cancelled: everything not already ended.
+OPEN_STATES = [
+    s for s in Status.values if s not in (Status.DECLINED, Status.CLOSED, Status.CANCELLED)
+]
+
+
+class Missing(NamedTuple):
+    """One thing a guard found missing: the form field it belongs to, and a plain sentence."""
+
+    field: str
+    message: str
+
+
+class Guard:
+    """A transition condition that can also say what is missing.
+
+    `check(mission)` returns a list of Missing; django-fsm sees a callable that is true
+    when nothing is missing. Adding a rule to a transition is adding one Guard to its list.
+    """
+
+    def __init__(self, check):
+        self.check = check
+        self.__name__ = check.__name__
+
+    def __call__(self, mission: Mission) -> bool:
+        return not self.check(mission)
+
+    def missing(self, mission: Mission) -> list[Missing]:
+        return list(self.check(mission))
+
+
+def may(codename: str):
+    """A transition permission: the user holds `codename` on this very mission."""
+
+    def has_permission(mission: Mission, user) -> bool:
+        return user.is_active and user.has_perm(f"missions.{codename}", mission)
+
+    has_permission.__name__ = f"may_{codename}"
+    has_permission.codename = codename
+    return has_permission
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@Guard
+def request_complete(mission: Mission) -> list[Missing]:
+    """What the procedure asks a request to contain before it goes to OCHA."""
+    missing = []
+    text_fields = [
+        ("objectives", "State the objectives of the mission."),
+        ("deliverables", "Say what the mission is expected to deliver."),
+        (
+            "security_constraints",
+            "Describe security concerns and other restricting factors "
+            "(write 'none known' if there are none).",
+        ),
+        (
+            "planned_evaluations",
+            "List the evaluations already planned in the country, with "
+            "their dates (write 'none planned' if there are none).",
+        ),
+        (
+            "hct_endorsement_record",
+            "Record the HCT's agreement that a mission is needed (the meeting and its minutes).",
+        ),
+    ]
+    for field, message in text_fields:
+        if _blank(getattr(mission, field)):
+            missing.append(Missing(field, message))
+    if mission.preferred_start is None or mission.preferred_end is None:
+        missing.append(Missing("preferred_start", "Give the preferred timing (start and end)."))
+    if mission.suggested_team_size is None:
+        missing.append(Missing("suggested_team_size", "Suggest a team size."))
+    if _blank(mission.composition_notes) and not (
+        mission.requested_clusters.exists() or mission.requested_issues.exists()
+    ):
+        missing.append(
+            Missing(
+                "requested_clusters",
+                "Suggest the team's composition: clusters and cross-cutting issues wanted.",
+            )
+        )
+    if mission.hct_endorsed_on is None:
+        missing.append(Missing("hct_endorsed_on", "Give the date the HCT agreed to the request."))
+    return missing
+
+
+@Guard
+def triage_note_written(mission: Mission) -> list[Missing]:
+    if _blank(mission.triage_note):
+        return [Missing("triage_note", "Write a triage note confirming the request is complete.")]
+    return []
+
+
+@Guard
+def priority_and_focus_recorded(mission: Mission) -> list[Missing]:
+    missing = []
+    if mission.priority_score is None or mission.priority_rank is None:
+        missing.append(Missing("priority_score", "Record the request's priority (score and rank)."))
+    if _blank(mission.agreed_focus):
+        missing.append(Missing("agreed_focus", "Write the agreed focus of the mission."))
+    if _blank(mission.draft_tor):
+        missing.append(Missing("draft_tor", "Write the draft Terms of Reference."))
+    return missing
+
+
+@Guard
+def country_consulted(mission: Mission) -> list[Missing]:
+    if mission.country_consultation_on is None:
+        return [
+            Missing(
+                "country_consultation_on",
+                "Record the consultation with the RC/HC and HCT on the action points.",
+            )
+        ]
+    return []
+
+
+class Mission(ConcurrentTransitionMixin, models.Model):
+    class Type(models.TextChoices):
+        DIAGNOSTIC = "diagnostic", "Diagnostic"
+        FOLLOW_UP = "follow_up", "Follow-up of an earlier mission"
+        SPECIFIC_ISSUES = "specific_issues", "Specific issues"
+
+    # The request, as the RC/HC office writes it.
+    title = models.CharField(max_length=200)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="missions")
+    mission_type = models.CharField("type", max_length=20, choices=Type.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="For a follow-up: the earlier mission it follows.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_missions",
+    )
+    issues = models.TextField("issues to address", blank=True)
+    objectives = models.TextField(blank=True)
+    deliverables = models.TextField("expected deliverables", blank=True)
+    preferred_start = models.DateField(null=True, blank=True)
+    preferred_end = models.DateField(null=True, blank=True)
+    suggested_team_size = models.PositiveSmallIntegerField(null=True, blank=True)
+    requested_clusters = models.ManyToManyField(
+        GlobalCluster, blank=True, related_name="requested_in", verbose_name="clusters wanted"
+    )
+    requested_issues = models.ManyToManyField(
+        CrossCuttingIssue,
+        blank=True,
+        related_name="requested_in",
+        verbose_name="cross-cutting issues wanted",
+    )
+    composition_notes = models.TextField("suggested composition", blank=True)
+    security_constraints = models.TextField("security concerns and restricting factors", blank=True)
+    planned_evaluations = models.TextField("evaluations already planned", blank=True)
+    hct_endorsed_on = models.DateField("date of the HCT's agreement", null=True, blank=True)
+    hct_endorsement_record = models.TextField("record of the HCT's agreement", blank=True)
+    country_contacts = models.TextField(blank=True)
+
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Triage (HCSS).
+    triage_note = models.TextField(blank=True)
+    revision_questions = models.TextField("questions for the RC/HC", blank=True, editable=False)
+
+    # The Task Team's decision record.
+    priority_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    priority_rank = models.PositiveIntegerField(null=True, blank=True)
+    agreed_focus = models.TextField(blank=True)
+    draft_tor = models.TextField("draft Terms of Reference", blank=True)
+    decision_reason = models.TextField(blank=True, editable=False)
+    revisit_on = models.DateField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # In country.
+    country_consultation_on = models.DateField(
+        "consultation with RC/HC and HCT on", null=True, blank=True
+    )
+    cancel_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("submit_mission", "Can draft and submit the request"),
+            ("triage_mission", "Can triage the request"),
+            ("decide_mission", "Can prioritise and decide on the request"),
+            ("plan_mission", "Can organise the mission"),
+            ("lead_mission", "Can lead the mission and its follow-up"),
+            ("cancel_mission", "Can cancel the mission"),
+        ]
+        indexes = [models.Index(fields=["country", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable_request(self) -> bool:
+        return self.status == Status.DRAFT
+
+    # The transitions. Each only sets fields; mission_transition does the rest.
+
+    @transition(
+        status,
+        source=Status.DRAFT,
+        target=Status.SUBMITTED,
+        permission=may("submit_mission"),
+        conditions=[request_complete],
+        custom={"label": "Submit the request"},
+    )
+    def submit(self):
+        self.submitted_at = timezone.now()
+
+    @transition(
+        status,
+        source=Status.SUBMITTED,
+        target=Status.IN_TRIAGE,
+        permission=may("triage_mission"),
+        custom={"label": "Start triage"},
+    )
+    def start_triage(self):
+        pass
+
+    @transition(
+        status,
+        source=[Status.SUBMITTED, Status.IN_TRIAGE],
+        target=Status.DRAFT,
+        permission=may("triage_mission"),
+        custom={"label": "Return for revision", "inputs": ("reason",)},
+    )
+    def return_for_revision(self, reason: str):
+        self.revision_questions = reason
+
+    @transition(
+        status,
+        source=Status.IN_TRIAGE,
+        target=Status.WITH_TASK_TEAM,
+        permission=may("triage_mission"),
+        conditions=[triage_note_written],
+        custom={"label": "Forward to the Task Team"},
+    )
+    def forward(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.WITH_TASK_TEAM,
+        target=Status.APPROVED,
+        permission=may("decide_mission"),
+        conditions=[priority_and_focus_recorded],
+        custom={"label": "Approve"},
+    )
+    def approve(self):
+        self.decision_reason = ""
+        self.decided_at = timezone.now()
+
+    @transition(
+        status,
+        source=Status.WITH_TASK_TEAM,
+        target=Status.DECLINED,
+        permission=may("decide_mission"),
+        custom={"label": "Decline", "inputs": ("reason",)},
+    )
+    def decline(self, reason: str):
+        self.decision_reason = reason
+        self.decided_at = timezone.now()
+
+    @transition(
+        status,
+        source=Status.WITH_TASK_TEAM,
+        target=Status.DEFERRED,
+        permission=may("decide_mission"),
+        custom={"label": "Defer", "inputs": ("reason", "revisit_on")},
+    )
+    def defer(self, reason: str, revisit_on):
+        self.decision_reason = reason
+        self.revisit_on = revisit_on
+        self.decided_at = timezone.now()
+
+    @transition(
+        status,
+        source=Status.DEFERRED,
+        target=Status.WITH_TASK_TEAM,
+        permission=may("decide_mission"),
+        custom={"label": "Reconsider"},
+    )
+    def reconsider(self):
+        self.revisit_on = None
+
+    @transition(
+        status,
+        source=Status.APPROVED,
+        target=Status.IN_PLANNING,
+        permission=may("plan_mission"),
+        custom={"label": "Start planning"},
+    )
+    def start_planning(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.IN_PLANNING,
+        target=Status.READY,
+        permission=may("plan_mission"),
+        custom={"label": "Confirm ready to deploy"},
+    )
+    def confirm_ready(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.READY,
+        target=Status.IN_COUNTRY,
+        permission=may("plan_mission"),
+        custom={"label": "Deploy"},
+    )
+    def deploy(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.IN_COUNTRY,
+        target=Status.REPORTING,
+        permission=may("lead_mission"),
+        conditions=[country_consulted],
+        custom={"label": "Leave the country"},
+    )
+    def leave_country(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.REPORTING,
+        target=Status.FOLLOW_UP,
+        permission=may("lead_mission"),
+        custom={"label": "Distribute the report"},
+    )
+    def distribute_report(self):
+        pass
+
+    @transition(
+        status,
+        source=Status.FOLLOW_UP,
+        target=Status.CLOSED,
+        permission=may("lead_mission"),
+        custom={"label": "Close"},
+    )
+    def close(self):
+        pass
+
+    @transition(
+        status,
+        source=OPEN_STATES,
+        target=Status.CANCELLED,
+        permission=may("cancel_mission"),
+        custom={"label": "Cancel the mission", "inputs": ("reason",)},
+    )
+    def cancel(self, reason: str):
+        self.cancel_reason = reason
+
+
+TRANSITION_NAMES = (
+    "submit",
+    "start_triage",
+    "return_for_revision",
+    "forward",
+    "approve",
+    "decline",
+    "defer",
+    "reconsider",
+    "start_planning",
+    "confirm_ready",
+    "deploy",
+    "leave_country",
+    "distribute_report",
+    "close",
+    "cancel",
+)
+
+
+class TransitionLog(models.Model):
+    """One row per transition taken: the mission's history and the source of its notices."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="log")
+    transition = models.CharField(max_length=40)
+    source = models.CharField(max_length=20, choices=Status.choices)
+    target = models.CharField(max_length=20, choices=Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    comment = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mission}: {self.transition} ({self.source} → {self.target})"
+
+
+class MissionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Mission, on_delete=models.CASCADE)
+
+
+class MissionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Mission, on_delete=models.CASCADE)
+
+
+# The main road of the lifecycle, for the picture on the mission page.
+LIFECYCLE = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.IN_TRIAGE,
+    Status.WITH_TASK_TEAM,
+    Status.APPROVED,
+    Status.IN_PLANNING,
+    Status.READY,
+    Status.IN_COUNTRY,
+    Status.REPORTING,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+]
+
+
+def lifecycle_steps(status: str) -> list[dict]:
+    """The main road with each step marked done, current or to come.
+
+    A mission off the road (declined, deferred, cancelled) shows where it left it.
+    """
+    off_road = {Status.DECLINED: Status.WITH_TASK_TEAM, Status.DEFERRED: Status.WITH_TASK_TEAM}
+    anchor = off_road.get(status, status)
+    position = LIFECYCLE.index(anchor) if anchor in LIFECYCLE else -1
+    steps = []
+    for index, step in enumerate(LIFECYCLE):
+        if status == Status.CANCELLED:
+            state = "todo"
+        elif index < position or (index == position and status != anchor):
+            state = "done"
+        elif index == position:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"value": step, "label": step.label, "state": state})
+    return steps

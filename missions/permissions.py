@@ -1,0 +1,91 @@
+"""Which roles hold which permissions on a mission, and keeping guardian in step with it.
+
+Each (role, scope) has one auth group (clusters.services.role_group). A mission grants its
+permissions to the groups whose scope covers it: the country's RC/HC and HCT groups and
+the global groups. Granting a role is then only adding the user to a group.
+"""
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from clusters.models import Role
+from clusters.services import role_group
+from missions.models import Mission, MissionGroupObjectPermission, MissionUserObjectPermission
+
+COUNTRY_ROLE_PERMS: dict[str, tuple[str, ...]] = {
+    Role.RC_HC: ("view_mission", "submit_mission", "cancel_mission"),
+    Role.HCT_MEMBER: ("view_mission",),
+}
+GLOBAL_ROLE_PERMS: dict[str, tuple[str, ...]] = {
+    Role.HCSS: ("view_mission", "triage_mission", "cancel_mission"),
+    Role.TASK_TEAM: ("view_mission", "decide_mission"),
+    Role.GCC: ("view_mission", "plan_mission"),
+}
+LEADER_PERMS = ("view_mission", "lead_mission")
+
+
+def _permissions(codenames) -> dict[str, Permission]:
+    return {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="missions", codename__in=codenames
+        )
+    }
+
+
+def _wanted_group_perms(mission: Mission) -> set[tuple[int, str]]:
+    wanted = set()
+    for role, codenames in COUNTRY_ROLE_PERMS.items():
+        group = role_group(role, country=mission.country_id)
+        wanted |= {(group.pk, codename) for codename in codenames}
+    for role, codenames in GLOBAL_ROLE_PERMS.items():
+        group = role_group(role)
+        wanted |= {(group.pk, codename) for codename in codenames}
+    return wanted
+
+
+@transaction.atomic
+def mission_sync_permissions(mission: Mission) -> None:
+    """Make the role groups' permissions on `mission` match its country and the global roles.
+
+    Called when a mission is created and whenever its country changes.
+    """
+    wanted = _wanted_group_perms(mission)
+    managed_roles = [*COUNTRY_ROLE_PERMS, *GLOBAL_ROLE_PERMS]
+    managed = MissionGroupObjectPermission.objects.filter(content_object=mission).select_related(
+        "permission", "group"
+    )
+    have = set()
+    for row in managed:
+        role = row.group.name.split(":")[1] if row.group.name.startswith("icsm:") else None
+        if role not in managed_roles:
+            continue  # groups managed elsewhere (e.g. invited clusters) are left alone
+        key = (row.group_id, row.permission.codename)
+        if key in wanted:
+            have.add(key)
+        else:
+            row.delete()
+    perms = _permissions({codename for _, codename in wanted})
+    MissionGroupObjectPermission.objects.bulk_create(
+        MissionGroupObjectPermission(
+            group_id=group_id, permission=perms[codename], content_object=mission
+        )
+        for group_id, codename in wanted - have
+    )
+
+
+def mission_leader_appoint(mission: Mission, user) -> None:
+    """Give `user` the mission leader's permissions on `mission` (and only on it)."""
+    perms = _permissions(LEADER_PERMS)
+    for codename in LEADER_PERMS:
+        MissionUserObjectPermission.objects.get_or_create(
+            user=user, permission=perms[codename], content_object=mission
+        )
+
+
+def mission_leader_ids(mission: Mission) -> set[int]:
+    return set(
+        MissionUserObjectPermission.objects.filter(
+            content_object=mission, permission__codename="lead_mission"
+        ).values_list("user_id", flat=True)
+    )

@@ -1,0 +1,80 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from missions.models import TRANSITION_NAMES, Status, lifecycle_steps
+from missions.selectors import get_mission_for, missions_visible_to, transitions_for
+from missions.services import MissionNotFound, TransitionError, mission_transition
+
+PAGE_SIZE = 50
+
+
+@login_required
+def mission_list(request: HttpRequest) -> HttpResponse:
+    missions = missions_visible_to(request.user).select_related("country")
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        missions = missions.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(missions.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "missions/mission_list.html",
+        {"page": page, "status": status, "statuses": Status.choices},
+    )
+
+
+def _render_detail(request: HttpRequest, mission, failed: dict | None = None) -> HttpResponse:
+    context = {
+        "mission": mission,
+        "log": mission.log.select_related("user"),
+        "transitions": transitions_for(mission, request.user),
+        "requested_clusters": mission.requested_clusters.all(),
+        "requested_issues": mission.requested_issues.all(),
+        "lifecycle": lifecycle_steps(mission.status),
+        "failed": failed,
+    }
+    return render(request, "missions/mission_detail.html", context)
+
+
+@login_required
+def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, get_mission_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if name not in TRANSITION_NAMES:
+        raise Http404("No such step.")
+    try:
+        log = mission_transition(
+            mission,
+            name,
+            request.user,
+            comment=request.POST.get("comment", ""),
+            expected_status=request.POST.get("expected_status") or None,
+            reason=request.POST.get("reason", ""),
+            revisit_on=request.POST.get("revisit_on", ""),
+        )
+    except MissionNotFound:
+        raise Http404("No such mission.") from None
+    except TransitionError as error:
+        # Show the page again with the message next to the step, keeping what was typed.
+        mission.refresh_from_db()
+        failed = {
+            "name": name,
+            "message": error.message,
+            "missing": {item.field: item.message for item in error.missing},
+            "values": request.POST,
+        }
+        return _render_detail(request, mission, failed)
+    messages.success(request, f"Done: the mission is now {Status(log.target).label.lower()}.")
+    return redirect("missions:detail", pk=mission.pk)

@@ -1,0 +1,340 @@
+"""The state machine through the one runner: who may take each step, guards, the log."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+
+from missions.models import TRANSITION_NAMES, Mission, Status, TransitionLog
+from missions.permissions import mission_leader_appoint
+from missions.services import (
+    MissionNotFound,
+    StaleTransition,
+    TransitionError,
+    TransitionNotPermitted,
+    TransitionRefused,
+    after_transition,
+    mission_transition,
+)
+from tests.factories import make_mission
+
+FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+
+# transition: (a state it leaves, the state it reaches, inputs it needs)
+ROUTES = {
+    "submit": ("draft", "submitted", {}),
+    "start_triage": ("submitted", "in_triage", {}),
+    "return_for_revision": ("in_triage", "draft", {"reason": "Which districts?"}),
+    "forward": ("in_triage", "with_task_team", {}),
+    "approve": ("with_task_team", "approved", {}),
+    "decline": ("with_task_team", "declined", {"reason": "Out of scope."}),
+    "defer": ("with_task_team", "deferred", {"reason": "No capacity.", "revisit_on": FUTURE}),
+    "reconsider": ("deferred", "with_task_team", {}),
+    "start_planning": ("approved", "in_planning", {}),
+    "confirm_ready": ("in_planning", "ready", {}),
+    "deploy": ("ready", "in_country", {}),
+    "leave_country": ("in_country", "reporting", {}),
+    "distribute_report": ("reporting", "follow_up", {}),
+    "close": ("follow_up", "closed", {}),
+    "cancel": ("approved", "cancelled", {"reason": "The situation changed."}),
+}
+
+# Who may take each transition on a mission in Pakistan. Everyone else in the cast may not.
+ALLOWED = {
+    "submit": {"rc_hc_pakistan"},
+    "start_triage": {"hcss"},
+    "return_for_revision": {"hcss"},
+    "forward": {"hcss"},
+    "approve": {"task_team"},
+    "decline": {"task_team"},
+    "defer": {"task_team"},
+    "reconsider": {"task_team"},
+    "start_planning": {"gcc"},
+    "confirm_ready": {"gcc"},
+    "deploy": {"gcc"},
+    "leave_country": {"leader"},
+    "distribute_report": {"leader"},
+    "close": {"leader"},
+    "cancel": {"rc_hc_pakistan", "hcss"},
+}
+
+CAST = [
+    "rc_hc_pakistan",
+    "rc_hc_nepal",
+    "hct_pakistan",
+    "hct_nepal",
+    "hcss",
+    "task_team",
+    "gcc",
+    "focal_health",
+    "cci_gender",
+    "leader",
+    "outsider",
+]
+
+
+def test_every_transition_has_a_row_in_the_matrix():
+    assert set(ROUTES) == set(TRANSITION_NAMES) == set(ALLOWED)
+
+
+def test_every_status_is_reachable_in_the_routes():
+    reached = {target for _, target, _ in ROUTES.values()} | {"draft"}
+    assert reached == set(Status.values)
+
+
+@pytest.mark.parametrize("name", TRANSITION_NAMES)
+@pytest.mark.parametrize("actor", CAST)
+def test_permission_matrix(cast, name, actor):
+    source, target, inputs = ROUTES[name]
+    mission = make_mission("PAK", status=source)
+    mission_leader_appoint(mission, cast["leader"])
+    user = cast[actor]
+
+    if actor in ALLOWED[name]:
+        log = mission_transition(mission, name, user, **inputs)
+        mission.refresh_from_db()
+        assert mission.status == target
+        assert (log.source, log.target, log.user) == (source, target, user)
+    else:
+        with pytest.raises((TransitionNotPermitted, MissionNotFound)):
+            mission_transition(mission, name, user, **inputs)
+        mission.refresh_from_db()
+        assert mission.status == source
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+
+def test_rc_hc_of_another_country_is_told_the_mission_does_not_exist(cast):
+    mission = make_mission("PAK")
+    with pytest.raises(MissionNotFound):
+        mission_transition(mission, "submit", cast["rc_hc_nepal"])
+
+
+def test_leader_of_one_mission_cannot_lead_another(cast):
+    led = make_mission("PAK", status="in_country")
+    other = make_mission("PAK", status="in_country")
+    mission_leader_appoint(led, cast["leader"])
+    with pytest.raises(MissionNotFound):
+        mission_transition(other, "leave_country", cast["leader"])
+    mission_transition(led, "leave_country", cast["leader"])
+
+
+def test_log_row_records_who_when_from_to_and_comment(cast):
+    mission = make_mission("PAK")
+    log = mission_transition(mission, "submit", cast["rc_hc_pakistan"], comment="  Agreed.  ")
+    assert log.mission == mission
+    assert log.transition == "submit"
+    assert (log.source, log.target) == ("draft", "submitted")
+    assert log.user == cast["rc_hc_pakistan"]
+    assert log.comment == "Agreed."
+    assert log.at is not None
+    assert mission.submitted_at is not None
+
+
+def test_reason_is_logged_and_kept_on_the_mission(cast):
+    mission = make_mission("PAK", status="with_task_team")
+    log = mission_transition(mission, "decline", cast["task_team"], reason="Not a priority.")
+    assert log.reason == "Not a priority."
+    assert mission.decision_reason == "Not a priority."
+    assert mission.decided_at is not None
+
+
+def test_status_cannot_be_set_by_hand():
+    mission = Mission()
+    with pytest.raises(AttributeError):
+        mission.status = "approved"
+
+
+def test_a_step_impossible_from_the_current_state_is_refused_in_plain_words(cast):
+    mission = make_mission("PAK", status="submitted")
+    with pytest.raises(TransitionRefused, match="not possible while the mission is submitted"):
+        mission_transition(mission, "approve", cast["task_team"])
+
+
+def test_unknown_transition_changes_nothing(cast):
+    mission = make_mission("PAK")
+    with pytest.raises(TransitionRefused):
+        mission_transition(mission, "delete", cast["hcss"])
+    mission.refresh_from_db()
+    assert mission.status == "draft"
+
+
+def test_stale_status_changes_nothing_and_says_why(cast):
+    mission = make_mission("PAK", status="with_task_team")
+    mission_transition(mission, "approve", cast["task_team"])
+    with pytest.raises(StaleTransition, match="it is now approved"):
+        mission_transition(
+            mission.pk,
+            "decline",
+            cast["task_team"],
+            expected_status="with_task_team",
+            reason="Late.",
+        )
+    mission.refresh_from_db()
+    assert mission.status == "approved"
+    assert mission.log.count() == 1
+
+
+def test_stale_instance_cannot_overwrite_a_newer_status(cast):
+    """The optimistic lock: a save from an old copy of the mission is refused."""
+    from django_fsm import ConcurrentTransition
+
+    mission = make_mission("PAK", status="submitted")
+    old_copy = Mission.objects.get(pk=mission.pk)
+    mission_transition(mission, "start_triage", cast["hcss"])
+    old_copy.title = "Overwritten"
+    with pytest.raises(ConcurrentTransition):
+        old_copy.save()
+
+
+class TestGuards:
+    @pytest.mark.parametrize(
+        "field, value, message",
+        [
+            ("objectives", "", "objectives"),
+            ("deliverables", "  ", "expected to deliver"),
+            ("preferred_start", None, "preferred timing"),
+            ("preferred_end", None, "preferred timing"),
+            ("suggested_team_size", None, "team size"),
+            ("security_constraints", "", "security concerns"),
+            ("planned_evaluations", "", "evaluations already planned"),
+            ("hct_endorsed_on", None, "date the HCT agreed"),
+            ("hct_endorsement_record", "", "HCT's agreement"),
+        ],
+    )
+    def test_submit_needs_each_part_of_the_request(self, cast, field, value, message):
+        mission = make_mission("PAK", **{field: value})
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert [m for m in refused.value.missing if message in m.message]
+        mission.refresh_from_db()
+        assert mission.status == "draft"
+
+    def test_submit_needs_a_suggested_composition(self, cast):
+        mission = make_mission("PAK", composition_notes="")
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert [m.field for m in refused.value.missing] == ["requested_clusters"]
+        mission.requested_clusters.add(1)
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+
+    def test_incomplete_request_lists_everything_missing(self, cast):
+        mission = make_mission("PAK", complete=False)
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert len(refused.value.missing) == 9
+
+    def test_forward_needs_a_triage_note(self, cast):
+        mission = make_mission("PAK", status="in_triage", triage_note="")
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "forward", cast["hcss"])
+        assert refused.value.missing[0].field == "triage_note"
+
+    @pytest.mark.parametrize(
+        "field, value",
+        [
+            ("priority_score", None),
+            ("priority_rank", None),
+            ("agreed_focus", ""),
+            ("draft_tor", ""),
+        ],
+    )
+    def test_approve_needs_priority_focus_and_draft_tor(self, cast, field, value):
+        mission = make_mission("PAK", status="with_task_team", **{field: value})
+        with pytest.raises(TransitionRefused):
+            mission_transition(mission, "approve", cast["task_team"])
+        mission.refresh_from_db()
+        assert mission.status == "with_task_team"
+
+    @pytest.mark.parametrize("name", ["decline", "defer", "return_for_revision", "cancel"])
+    def test_reason_is_required(self, cast, name):
+        source = {"return_for_revision": "in_triage", "cancel": "submitted"}.get(
+            name, "with_task_team"
+        )
+        actor = {"return_for_revision": "hcss", "cancel": "hcss"}.get(name, "task_team")
+        mission = make_mission("PAK", status=source)
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, name, cast[actor], reason="   ", revisit_on=FUTURE)
+        assert refused.value.missing[0].field == "reason"
+        mission.refresh_from_db()
+        assert mission.status == source
+
+    @pytest.mark.parametrize("revisit_on", ["", "not a date", datetime.date.today().isoformat()])
+    def test_defer_needs_a_future_date_to_revisit(self, cast, revisit_on):
+        mission = make_mission("PAK", status="with_task_team")
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(
+                mission, "defer", cast["task_team"], reason="Later.", revisit_on=revisit_on
+            )
+        assert refused.value.missing[0].field == "revisit_on"
+
+    def test_defer_records_the_date_and_reconsider_clears_it(self, cast):
+        mission = make_mission("PAK", status="with_task_team")
+        mission_transition(mission, "defer", cast["task_team"], reason="Later.", revisit_on=FUTURE)
+        assert mission.revisit_on.isoformat() == FUTURE
+        mission_transition(mission, "reconsider", cast["task_team"])
+        assert mission.revisit_on is None
+
+    def test_leave_country_needs_the_consultation_recorded(self, cast):
+        mission = make_mission("PAK", status="in_country", country_consultation_on=None)
+        mission_leader_appoint(mission, cast["leader"])
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "leave_country", cast["leader"])
+        assert refused.value.missing[0].field == "country_consultation_on"
+
+    def test_return_for_revision_keeps_the_questions_and_reopens_the_draft(self, cast):
+        mission = make_mission("PAK", status="submitted")
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Dates?")
+        assert mission.status == "draft"
+        assert mission.revision_questions == "Dates?"
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert mission.status == "submitted"
+
+    @pytest.mark.parametrize("ended", ["declined", "closed", "cancelled"])
+    def test_an_ended_mission_cannot_be_cancelled(self, cast, ended):
+        mission = make_mission("PAK", status=ended)
+        with pytest.raises(TransitionRefused):
+            mission_transition(mission, "cancel", cast["hcss"], reason="x")
+
+
+class TestSideEffects:
+    @pytest.fixture
+    def effects(self):
+        from missions import services
+
+        calls = []
+        after_transition("submit")(calls.append)
+        yield calls
+        services._after_commit["submit"].remove(calls.append)
+
+    def test_side_effects_run_after_commit_with_the_log_row(
+        self, cast, effects, django_capture_on_commit_callbacks
+    ):
+        mission = make_mission("PAK")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            log = mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+            assert effects == []  # not before commit
+        assert len(callbacks) == 1
+        assert effects == [log.pk]
+
+    def test_no_side_effect_when_the_transaction_rolls_back(
+        self, cast, effects, django_capture_on_commit_callbacks
+    ):
+        mission = make_mission("PAK")
+        with django_capture_on_commit_callbacks(execute=True):
+            with pytest.raises(RuntimeError), transaction.atomic():
+                mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+                raise RuntimeError("something later failed")
+        assert effects == []
+        mission.refresh_from_db()
+        assert mission.status == "draft"
+        assert not mission.log.exists()
+
+    def test_refused_transition_schedules_nothing(
+        self, cast, effects, django_capture_on_commit_callbacks
+    ):
+        mission = make_mission("PAK", objectives="")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with pytest.raises(TransitionError):
+                mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert callbacks == []
+        assert effects == []
