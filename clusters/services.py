@@ -13,6 +13,12 @@ HCSS_ADMIN_PERMISSIONS = [
     "missions.change_mission",
     "missions.add_mission",
     "missions.view_transitionlog",
+    "missions.view_triagerequest",
+    "missions.change_triagerequest",
+    "missions.view_scoringcriterion",
+    "missions.add_scoringcriterion",
+    "missions.change_scoringcriterion",
+    "missions.view_attachment",
     *(
         f"clusters.{action}_{model}"
         for model in (

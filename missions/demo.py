@@ -14,6 +14,7 @@ from clusters.models import Country, CrossCuttingIssue, GlobalCluster, Role
 from clusters.services import role_grant
 from missions.models import Mission
 from missions.permissions import mission_leader_appoint
+from missions.prioritisation import active_criteria, score_record
 from missions.services import mission_create, mission_transition
 
 DEMO_PASSWORD = "icsm-demo-2026"
@@ -288,6 +289,12 @@ def _users() -> dict:
     return users
 
 
+def _score(mission: Mission, member) -> None:
+    """A plausible scorecard: the demo's requests lean towards the middle of the scale."""
+    values = {c.pk: max(0, c.scale_max - 1 - (mission.pk + c.pk) % 3) for c in active_criteria()}
+    score_record(mission, member, values)
+
+
 def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
     if Mission.objects.filter(title=spec["title"]).exists():
         return None
@@ -322,7 +329,11 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
         steps = ROAD[: STEPS_TO[state]]
     for name, who in steps:
         user = rc_hc if who == "rc_hc" else users[who]
+        if name == "approve":
+            _score(mission, users["taskteam"])
         mission_transition(mission, name, user)
+    if state in ("with_task_team", "deferred", "declined"):
+        _score(mission, users["taskteam"])
     if state == "deferred":
         mission_transition(
             mission,

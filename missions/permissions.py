@@ -13,8 +13,8 @@ from clusters.services import role_group
 from missions.models import Mission, MissionGroupObjectPermission, MissionUserObjectPermission
 
 COUNTRY_ROLE_PERMS: dict[str, tuple[str, ...]] = {
-    Role.RC_HC: ("view_mission", "submit_mission", "cancel_mission"),
-    Role.HCT_MEMBER: ("view_mission",),
+    Role.RC_HC: ("view_mission", "submit_mission", "endorse_mission", "cancel_mission"),
+    Role.HCT_MEMBER: ("view_mission", "endorse_mission"),
 }
 GLOBAL_ROLE_PERMS: dict[str, tuple[str, ...]] = {
     Role.HCSS: ("view_mission", "triage_mission", "cancel_mission"),

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from missions import views
+from missions.views import mission
 
 app_name = "missions"
 urlpatterns = [
-    path("", views.mission_list, name="list"),
-    path("<int:pk>/", views.mission_detail, name="detail"),
-    path("<int:pk>/transition/<str:name>/", views.mission_transition_view, name="transition"),
+    path("", mission.mission_list, name="list"),
+    path("<int:pk>/", mission.mission_detail, name="detail"),
+    path("<int:pk>/transition/<str:name>/", mission.mission_transition_view, name="transition"),
 ]

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from clusters.models import Country
-from missions.models import Mission
+from missions.models import Mission, Score, ScoringCriterion
 from missions.services import mission_create
 
 
@@ -58,6 +58,11 @@ def make_mission(
         mission_type=fields.pop("mission_type", Mission.Type.SPECIFIC_ISSUES),
         **fields,
     )
+    if complete:
+        # One Task Team member's scorecard, so the approve guard's priority exists.
+        scorer = UserFactory(username="scorer")
+        for criterion in ScoringCriterion.objects.filter(active=True):
+            Score.objects.create(mission=mission, member=scorer, criterion=criterion, value=3)
     if status != "draft":
         Mission.objects.filter(pk=mission.pk).update(status=status)
         mission.refresh_from_db()

@@ -164,5 +164,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# The procedure's own settings.
+# HCSS aims to triage a request within this many days of its submission.
+ICSM_TRIAGE_TARGET_DAYS = int(os.environ.get("ICSM_TRIAGE_TARGET_DAYS", "10"))
+ICSM_ATTACHMENT_MAX_BYTES = int(os.environ.get("ICSM_ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
+ICSM_ATTACHMENT_MAX_COUNT = int(os.environ.get("ICSM_ATTACHMENT_MAX_COUNT", "10"))
+
 # Demo data (load_demo) is refused where this is False: see production settings.
 DEMO_DATA_ALLOWED = True

@@ -229,21 +229,40 @@ class TestGuards:
             mission_transition(mission, "forward", cast["hcss"])
         assert refused.value.missing[0].field == "triage_note"
 
-    @pytest.mark.parametrize(
-        "field, value",
-        [
-            ("priority_score", None),
-            ("priority_rank", None),
-            ("agreed_focus", ""),
-            ("draft_tor", ""),
-        ],
-    )
-    def test_approve_needs_priority_focus_and_draft_tor(self, cast, field, value):
-        mission = make_mission("PAK", status="with_task_team", **{field: value})
-        with pytest.raises(TransitionRefused):
+    @pytest.mark.parametrize("field", ["agreed_focus", "draft_tor"])
+    def test_approve_needs_focus_and_draft_tor(self, cast, field):
+        mission = make_mission("PAK", status="with_task_team", **{field: ""})
+        with pytest.raises(TransitionRefused) as refused:
             mission_transition(mission, "approve", cast["task_team"])
+        assert [m.field for m in refused.value.missing] == [field]
         mission.refresh_from_db()
         assert mission.status == "with_task_team"
+
+    def test_approve_needs_the_request_scored(self, cast):
+        mission = make_mission("PAK", status="with_task_team")
+        mission.scores.all().delete()
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "approve", cast["task_team"])
+        assert [m.field for m in refused.value.missing] == ["scores"]
+
+    def test_minutes_attached_stand_for_the_record_of_the_hct_agreement(self, cast):
+        from django.core.files.base import ContentFile
+
+        from missions.models import Attachment
+
+        mission = make_mission("PAK", hct_endorsement_record="")
+        with pytest.raises(TransitionRefused):
+            mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        Attachment.objects.create(
+            mission=mission,
+            kind=Attachment.Kind.HCT_MINUTES,
+            file=ContentFile(b"%PDF-1.4 minutes", name="minutes.pdf"),
+            original_name="minutes.pdf",
+            content_type="application/pdf",
+            size=16,
+        )
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert mission.status == "submitted"
 
     @pytest.mark.parametrize("name", ["decline", "defer", "return_for_revision", "cancel"])
     def test_reason_is_required(self, cast, name):

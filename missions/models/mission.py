@@ -99,10 +99,6 @@ def request_complete(mission: Mission) -> list[Missing]:
             "List the evaluations already planned in the country, with "
             "their dates (write 'none planned' if there are none).",
         ),
-        (
-            "hct_endorsement_record",
-            "Record the HCT's agreement that a mission is needed (the meeting and its minutes).",
-        ),
     ]
     for field, message in text_fields:
         if _blank(getattr(mission, field)):
@@ -120,6 +116,17 @@ def request_complete(mission: Mission) -> list[Missing]:
                 "Suggest the team's composition: clusters and cross-cutting issues wanted.",
             )
         )
+    if (
+        _blank(mission.hct_endorsement_record)
+        and not mission.attachments.filter(kind="hct_minutes").exists()
+    ):
+        missing.append(
+            Missing(
+                "hct_endorsement_record",
+                "Record the HCT's agreement that a mission is needed: describe the meeting "
+                "or attach its minutes.",
+            )
+        )
     if mission.hct_endorsed_on is None:
         missing.append(Missing("hct_endorsed_on", "Give the date the HCT agreed to the request."))
     return missing
@@ -133,10 +140,13 @@ def triage_note_written(mission: Mission) -> list[Missing]:
 
 
 @Guard
-def priority_and_focus_recorded(mission: Mission) -> list[Missing]:
+def scored_with_focus_and_tor(mission: Mission) -> list[Missing]:
+    """The Task Team's priority exists (someone scored) and the focus and draft ToR are written."""
     missing = []
-    if mission.priority_score is None or mission.priority_rank is None:
-        missing.append(Missing("priority_score", "Record the request's priority (score and rank)."))
+    if not mission.scores.exists():
+        missing.append(
+            Missing("scores", "At least one Task Team member must score the request first.")
+        )
     if _blank(mission.agreed_focus):
         missing.append(Missing("agreed_focus", "Write the agreed focus of the mission."))
     if _blank(mission.draft_tor):
@@ -231,6 +241,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         permissions = [
             ("submit_mission", "Can draft and submit the request"),
+            ("endorse_mission", "Can record the HCT's endorsement"),
             ("triage_mission", "Can triage the request"),
             ("decide_mission", "Can prioritise and decide on the request"),
             ("plan_mission", "Can organise the mission"),
@@ -295,7 +306,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.WITH_TASK_TEAM,
         target=Status.APPROVED,
         permission=may("decide_mission"),
-        conditions=[priority_and_focus_recorded],
+        conditions=[scored_with_focus_and_tor],
         custom={"label": "Approve"},
     )
     def approve(self):
@@ -491,3 +502,12 @@ def lifecycle_steps(status: str) -> list[dict]:
             state = "todo"
         steps.append({"value": step, "label": step.label, "state": state})
     return steps
+
+
+class TriageRequest(Mission):
+    """The HCSS triage queue in the admin: submitted requests and those in triage."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "request to triage"
+        verbose_name_plural = "triage queue"
