@@ -1,16 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from missions.views import home
 
 admin.site.site_header = "ICSM administration"
 admin.site.site_title = "ICSM admin"
 admin.site.index_title = "HCSS desk"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="missions:list"), name="home"),
+    path("", home.home, name="home"),
+    path("notifications/", home.notification_list, name="notifications"),
+    path("notifications/read/", home.notification_read, name="notifications_read"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("missions/", include("missions.urls")),
+    path("task-team/", include("missions.urls_board")),
     path("admin/", admin.site.urls),
 ]

@@ -91,7 +91,8 @@ def request_score(score_sum: float | None, scored_by: int, weight_total: int) ->
     """The request's score on 0-100: the mean over members of their weighted shares."""
     if not scored_by or not weight_total or score_sum is None:
         return None
-    value = Decimal(str(100 * score_sum / (weight_total * scored_by)))
+    # Round away the float noise of the database's division before rounding half up.
+    value = Decimal(str(round(100 * score_sum / (weight_total * scored_by), 9)))
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
@@ -139,7 +140,10 @@ def rank_rows(rows: list[BoardRow]) -> list[BoardRow]:
     )
     for position, row in enumerate(by_score, start=1):
         row.score_rank = position
-    ranked = sorted(by_score, key=lambda r: (r.score_rank - r.adjustment, r.score_rank))
+    # A moved request takes the place it was moved to, ahead of the one already there.
+    ranked = sorted(
+        by_score, key=lambda r: (r.score_rank - r.adjustment, -r.adjustment, r.score_rank)
+    )
     for position, row in enumerate(ranked, start=1):
         row.rank = position
     return ranked

@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "missions.views.home.unread_notifications",
             ],
         },
     },
@@ -115,6 +116,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In development whitenoise serves from the finders; production serves the collected files.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -148,7 +152,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -173,3 +176,14 @@ ICSM_ATTACHMENT_MAX_COUNT = int(os.environ.get("ICSM_ATTACHMENT_MAX_COUNT", "10"
 
 # Demo data (load_demo) is refused where this is False: see production settings.
 DEMO_DATA_ALLOWED = True
+
+# Links in e-mails point here.
+ICSM_SITE_URL = os.environ.get("ICSM_SITE_URL", "http://127.0.0.1:8000")
+
+# Periodic work, declared once. Each job is a plain function the tests call directly.
+CELERY_BEAT_SCHEDULE = {
+    "deferral-reminders": {
+        "task": "missions.tasks.deferral_reminders_task",
+        "schedule": 60 * 60,  # hourly; each reminder is claimed once, so reruns are harmless
+    },
+}

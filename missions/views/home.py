@@ -1,0 +1,146 @@
+"""The home page (what is waiting for me) and my notifications."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clusters.models import Role
+from clusters.selectors import user_roles
+from missions.models import MissionUserObjectPermission, Notification, Score, Status
+from missions.selectors import missions_visible_to
+
+SHOWN = 5
+
+
+def _section(title: str, missions: QuerySet, link: str, empty: str) -> dict:
+    missions = missions.select_related("country").order_by("submitted_at", "pk")
+    return {
+        "title": title,
+        "count": missions.count(),
+        "missions": list(missions[:SHOWN]),
+        "link": link,
+        "empty": empty,
+    }
+
+
+def waiting_for(user) -> list[dict]:
+    """The sections of the home page for the roles `user` holds."""
+    roles = user_roles(user)
+    visible = missions_visible_to(user)
+    missions_url = reverse("missions:list")
+    sections = []
+    if Role.RC_HC in roles:
+        sections.append(
+            _section(
+                "Drafts to finish and submit",
+                visible.filter(status=Status.DRAFT),
+                f"{missions_url}?status=draft",
+                "No draft is waiting.",
+            )
+        )
+    if Role.RC_HC in roles or Role.HCT_MEMBER in roles:
+        since = timezone.now() - datetime.timedelta(days=180)
+        sections.append(
+            _section(
+                "Decisions on your country's requests",
+                visible.filter(
+                    status__in=[Status.APPROVED, Status.DECLINED, Status.DEFERRED],
+                    decided_at__gte=since,
+                ),
+                missions_url,
+                "No decision in the last six months.",
+            )
+        )
+    if Role.HCSS in roles:
+        sections.append(
+            _section(
+                "Requests to triage",
+                visible.filter(status__in=[Status.SUBMITTED, Status.IN_TRIAGE]),
+                reverse("admin:missions_triagerequest_changelist"),
+                "The triage queue is empty.",
+            )
+        )
+    if Role.TASK_TEAM in roles:
+        mine = Score.objects.filter(mission=OuterRef("pk"), member=user)
+        sections.append(
+            _section(
+                "Requests to score",
+                visible.filter(status=Status.WITH_TASK_TEAM).exclude(Exists(mine)),
+                reverse("task_team:board"),
+                "You have scored every request on the board.",
+            )
+        )
+        sections.append(
+            _section(
+                "Deferred requests due for another look",
+                visible.filter(status=Status.DEFERRED, revisit_on__lte=timezone.localdate()),
+                reverse("task_team:board"),
+                "None is due.",
+            )
+        )
+    if Role.GCC in roles:
+        sections.append(
+            _section(
+                "Missions to organise",
+                visible.filter(status__in=[Status.APPROVED, Status.IN_PLANNING, Status.READY]),
+                missions_url,
+                "No mission is being organised.",
+            )
+        )
+    led = MissionUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename="lead_mission"
+    )
+    leading = visible.filter(
+        Exists(led), status__in=[Status.IN_COUNTRY, Status.REPORTING, Status.FOLLOW_UP]
+    )
+    if leading.exists():
+        sections.append(_section("Missions you lead", leading, missions_url, ""))
+    return sections
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    notifications = request.user.notifications.select_related("mission")
+    context = {
+        "sections": waiting_for(request.user),
+        "latest": list(notifications.filter(read_at__isnull=True)[:SHOWN]),
+    }
+    return render(request, "missions/home.html", context)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(request.user.notifications.select_related("mission"), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "missions/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (`id`) or all of mine as read."""
+    mine = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    if request.POST.get("id"):
+        mine = mine.filter(pk=request.POST["id"]) if request.POST["id"].isdigit() else mine.none()
+    mine.update(read_at=timezone.now())
+    return redirect(request.POST.get("next") or "notifications")
+
+
+def unread_notifications(request: HttpRequest) -> dict:
+    """Context processor: the unread count in the header."""
+    if not request.user.is_authenticated:
+        return {}
+    return {
+        "unread_count": Notification.objects.filter(
+            user=request.user, read_at__isnull=True
+        ).count(),
+        "user_roles": user_roles(request.user),
+    }

@@ -1,0 +1,146 @@
+"""The demo: `load_demo` gives a usable, repeatable data set whose histories are true."""
+
+import io
+from collections import Counter
+from itertools import pairwise
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from clusters.models import RoleAssignment
+from missions.demo import DEMO_PASSWORD
+from missions.models import Mission, TransitionLog
+from missions.selectors import missions_visible_to
+
+HISTORICAL = {
+    "Sudan 2009: inter-cluster support mission": "SDN",
+    "Pakistan 2009: diagnostic mission": "PAK",
+    "Pakistan 2010: follow-up mission": "PAK",
+    "Colombia June 2010: inter-cluster support mission": "COL",
+    "Nepal July 2010: inter-cluster support mission": "NPL",
+}
+CURRENT_STATES = {
+    "draft",
+    "submitted",
+    "in_triage",
+    "with_task_team",
+    "deferred",
+    "declined",
+    "approved",
+    "in_planning",
+}
+DEMO_USERNAMES = [
+    "hcss",
+    "taskteam",
+    "gcc",
+    "rchc-pakistan",
+    "rchc-nepal",
+    "hct-pakistan",
+    "focal-health",
+    "cci-gender",
+]
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "users": get_user_model().objects.count(),
+        "missions_by_status": Counter(Mission.objects.values_list("status", flat=True)),
+        "log_rows": TransitionLog.objects.count(),
+        "role_assignments": RoleAssignment.objects.count(),
+        "missions": set(Mission.objects.values_list("title", "status")),
+    }
+
+
+@pytest.fixture
+def demo(db):
+    load_demo()
+
+
+def test_loading_the_demo_twice_gives_the_same_data(db):
+    load_demo()
+    first = snapshot()
+    load_demo()
+    assert snapshot() == first
+    assert first["missions"]  # the comparison compared something
+
+
+@pytest.mark.parametrize("username", DEMO_USERNAMES)
+def test_demo_user_can_log_in_with_the_demo_password(demo, client, username):
+    assert client.login(username=username, password=DEMO_PASSWORD)
+
+
+def test_demo_password_still_works_after_loading_again(demo, client):
+    load_demo()
+    assert client.login(username="rchc-pakistan", password=DEMO_PASSWORD)
+
+
+def test_demo_users_hold_their_roles(demo):
+    roles = {
+        (a.user.username, a.role, a.scope) for a in RoleAssignment.objects.select_related("user")
+    }
+    assert {
+        ("hcss", "hcss", ""),
+        ("taskteam", "task_team", ""),
+        ("gcc", "gcc", ""),
+        ("rchc-pakistan", "rc_hc", "Pakistan"),
+        ("rchc-nepal", "rc_hc", "Nepal"),
+        ("hct-pakistan", "hct_member", "Pakistan"),
+        ("focal-health", "cluster_focal_point", "Health"),
+        ("cci-gender", "cci_focal_point", "Gender"),
+    } <= roles
+
+
+def test_the_five_historical_missions_are_there_and_closed(demo):
+    missions = {m.title: m for m in Mission.objects.filter(title__in=HISTORICAL)}
+    assert {title: m.country.code for title, m in missions.items()} == HISTORICAL
+    assert {m.status for m in missions.values()} == {"closed"}
+    follow_up = missions["Pakistan 2010: follow-up mission"]
+    assert follow_up.mission_type == Mission.Type.FOLLOW_UP
+    assert follow_up.parent == missions["Pakistan 2009: diagnostic mission"]
+
+
+def test_there_is_a_current_mission_in_each_early_state(demo):
+    current = Mission.objects.exclude(title__in=HISTORICAL)
+    assert set(current.values_list("status", flat=True)) >= CURRENT_STATES
+
+
+def test_each_mission_got_to_its_state_through_the_runner(demo):
+    """Its log is a chain of steps from draft to the state it is in."""
+    missions = Mission.objects.all()
+    assert missions.exclude(status="draft").count() >= 12
+    for mission in missions:
+        chain = list(mission.log.order_by("at", "pk").values_list("source", "target"))
+        if mission.status == "draft":
+            assert chain == [], mission.title
+            continue
+        assert chain, f"{mission.title} has no log"
+        assert chain[0][0] == "draft", mission.title
+        for (_, reached), (left, _) in pairwise(chain):
+            assert left == reached, f"{mission.title}: broken chain {chain}"
+        assert chain[-1][1] == mission.status, mission.title
+
+
+def test_pakistans_rc_hc_sees_pakistans_demo_missions_only(demo):
+    User = get_user_model()
+    pakistan = set(
+        missions_visible_to(User.objects.get(username="rchc-pakistan")).values_list(
+            "country__code", flat=True
+        )
+    )
+    assert pakistan == {"PAK"}
+
+
+def test_load_demo_is_refused_where_demo_data_is_not_allowed(db, settings):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="not allowed"):
+        load_demo()
+    assert not Mission.objects.exists()
+    assert not get_user_model().objects.exists()

@@ -1,0 +1,388 @@
+"""The mission pages as users meet them: the list, one mission, and taking a step."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from clusters.models import Country, Role
+from clusters.services import role_grant
+from missions.models import TransitionLog
+from missions.services import mission_transition
+from tests.factories import UserFactory, make_mission
+
+LIST_URL = reverse("missions:list")
+
+
+def detail_url(mission) -> str:
+    return reverse("missions:detail", args=[mission.pk])
+
+
+def transition_url(mission, name: str) -> str:
+    return reverse("missions:transition", args=[mission.pk, name])
+
+
+def listed(response) -> set[int]:
+    return {mission.pk for mission in response.context["page"].object_list}
+
+
+def status_of(mission) -> str:
+    mission.refresh_from_db()
+    return mission.status
+
+
+@pytest.fixture
+def pakistan_and_nepal(cast):
+    return {
+        "pak": make_mission("PAK", title="Pakistan flood coordination"),
+        "npl": make_mission("NPL", title="Nepal earthquake coordination"),
+    }
+
+
+@pytest.fixture
+def new_mission(cast):
+    """make_mission, requested by the country's RC/HC.
+
+    (test_a_mission_with_no_requester_still_shows covers missions without one.)
+    """
+
+    def make(country: str = "PAK", **fields):
+        requester = cast["rc_hc_pakistan" if country == "PAK" else "rc_hc_nepal"]
+        fields.setdefault("requested_by", requester)
+        return make_mission(country, **fields)
+
+    return make
+
+
+class TestMissionList:
+    def test_rc_hc_of_pakistan_sees_pakistans_missions_and_not_nepals(
+        self, client, cast, pakistan_and_nepal
+    ):
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(LIST_URL)
+        assert response.status_code == 200
+        assert listed(response) == {pakistan_and_nepal["pak"].pk}
+        assertContains(response, "Pakistan flood coordination")
+        assertNotContains(response, "Nepal earthquake coordination")
+
+    def test_rc_hc_of_nepal_sees_only_nepals_missions(self, client, cast, pakistan_and_nepal):
+        client.force_login(cast["rc_hc_nepal"])
+        response = client.get(LIST_URL)
+        assert listed(response) == {pakistan_and_nepal["npl"].pk}
+
+    def test_hcss_sees_the_missions_of_every_country(self, client, cast, pakistan_and_nepal):
+        client.force_login(cast["hcss"])
+        response = client.get(LIST_URL)
+        assert listed(response) == {m.pk for m in pakistan_and_nepal.values()}
+        assertContains(response, "Pakistan flood coordination")
+        assertContains(response, "Nepal earthquake coordination")
+
+    def test_outsider_sees_no_missions(self, client, cast, pakistan_and_nepal):
+        client.force_login(cast["outsider"])
+        response = client.get(LIST_URL)
+        assert response.status_code == 200
+        assert listed(response) == set()
+        assertContains(response, "No missions")
+        assertNotContains(response, "coordination")
+
+    def test_status_filter_shows_only_missions_in_that_status(self, client, cast):
+        draft = make_mission("PAK", status="draft")
+        submitted = make_mission("PAK", status="submitted")
+        client.force_login(cast["hcss"])
+        response = client.get(LIST_URL, {"status": "submitted"})
+        assert listed(response) == {submitted.pk}
+        assert draft.pk not in listed(response)
+        assert response.context["status"] == "submitted"
+
+    def test_unknown_status_filter_is_ignored_and_lists_everything(self, client, cast):
+        missions = {make_mission("PAK", status=s).pk for s in ("draft", "submitted")}
+        client.force_login(cast["hcss"])
+        response = client.get(LIST_URL, {"status": "no-such-status"})
+        assert response.status_code == 200
+        assert listed(response) == missions
+        assert response.context["status"] == ""
+
+    def test_anonymous_user_is_redirected_to_login(self, client, db):
+        response = client.get(LIST_URL)
+        assertRedirects(
+            response, f"{reverse('login')}?next={LIST_URL}", fetch_redirect_response=False
+        )
+
+    def test_query_count_does_not_grow_with_the_number_of_missions(self, client, cast):
+        client.force_login(cast["hcss"])
+        client.get(LIST_URL)  # warm per-process caches (content types) before counting
+        for index in range(5):
+            make_mission("PAK" if index % 2 else "NPL", complete=False)
+        with CaptureQueriesContext(connection) as five:
+            response = client.get(LIST_URL)
+        assert len(listed(response)) == 5
+
+        for index in range(45):
+            make_mission("PAK" if index % 2 else "NPL", complete=False)
+        with CaptureQueriesContext(connection) as fifty:
+            response = client.get(LIST_URL)
+        assert len(listed(response)) == 50
+
+        assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
+
+
+class TestMissionDetail:
+    def test_shows_title_status_and_the_timeline_after_a_transition(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK", title="Pakistan flood coordination")
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"], comment="HCT agreed.")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(detail_url(mission))
+        assert response.status_code == 200
+        assertContains(response, "<title>Pakistan flood coordination", count=1)
+        assertContains(response, '<span class="badge submitted">Submitted</span>', html=True)
+        assertContains(response, "<strong>Draft → Submitted</strong>", html=True)
+        assertContains(response, "by rchc-pak")
+        assertContains(response, "<q>HCT agreed.</q>", html=True)
+        assertContains(response, "<dt>Requested by</dt><dd>rchc-pak</dd>", html=True)
+        assertNotContains(response, "nothing has happened yet")
+
+    def test_a_mission_with_no_requester_still_shows(self, client, cast):
+        mission = make_mission("PAK", requested_by=None)
+        client.force_login(cast["hcss"])
+        response = client.get(detail_url(mission))
+        assertContains(response, "<dt>Requested by</dt><dd>—</dd>", html=True)
+
+    def test_the_timeline_still_shows_a_step_taken_by_a_since_deleted_user(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        departed = UserFactory(username="rchc-departed")
+        role_grant(departed, Role.RC_HC, country=Country.objects.get(code="PAK"))
+        mission_transition(mission, "submit", departed)
+        departed.delete()
+        client.force_login(cast["hcss"])
+        response = client.get(detail_url(mission))
+        assertContains(response, "<strong>Draft → Submitted</strong>", html=True)
+
+    def test_a_mission_without_history_says_nothing_has_happened(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(detail_url(mission))
+        assertContains(response, "nothing has happened yet")
+
+    def test_rc_hc_sees_an_enabled_submit_button_on_a_complete_draft(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(detail_url(mission))
+        names = [t["name"] for t in response.context["transitions"]]
+        assert names == ["submit", "cancel"]
+        assertContains(
+            response, '<button class="primary" type="submit">Submit the request</button>', html=True
+        )
+        assertContains(response, f'action="{transition_url(mission, "submit")}"')
+
+    def test_rc_hc_sees_a_disabled_submit_button_and_what_is_missing_on_an_incomplete_draft(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK", objectives="")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(detail_url(mission))
+        assertContains(
+            response,
+            '<button class="primary" type="submit" disabled>Submit the request</button>',
+            html=True,
+        )
+        assertContains(response, "<li>State the objectives of the mission.</li>", html=True)
+
+    def test_hcss_sees_no_submit_button_on_a_draft(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["hcss"])
+        response = client.get(detail_url(mission))
+        assert response.status_code == 200
+        assert [t["name"] for t in response.context["transitions"]] == ["cancel"]
+        assertNotContains(response, "Submit the request")
+        assertNotContains(response, transition_url(mission, "submit"))
+
+    def test_hcss_sees_the_triage_steps_on_a_submitted_mission(self, client, cast, new_mission):
+        mission = new_mission("PAK", status="submitted")
+        client.force_login(cast["hcss"])
+        response = client.get(detail_url(mission))
+        names = [t["name"] for t in response.context["transitions"]]
+        assert names == ["start_triage", "return_for_revision", "cancel"]
+        assertContains(response, "Start triage</button>")
+
+    def test_hct_member_sees_the_mission_but_no_steps(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["hct_pakistan"])
+        response = client.get(detail_url(mission))
+        assert response.status_code == 200
+        assert response.context["transitions"] == []
+        assertNotContains(response, "What you can do")
+        assertNotContains(response, '<button class="primary"')
+
+    def test_rc_hc_of_other_country_gets_404(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_nepal"])
+        response = client.get(detail_url(mission))
+        assert response.status_code == 404
+
+    def test_outsider_gets_404(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["outsider"])
+        assert client.get(detail_url(mission)).status_code == 404
+
+    def test_non_existent_mission_gets_404(self, client, cast):
+        client.force_login(cast["hcss"])
+        response = client.get(reverse("missions:detail", args=[987654]))
+        assert response.status_code == 404
+
+    def test_anonymous_user_is_redirected_to_login(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        response = client.get(detail_url(mission))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+class TestTakingAStep:
+    def test_rc_hc_submits_a_complete_draft(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.post(
+            transition_url(mission, "submit"),
+            {"expected_status": "draft", "comment": "Agreed at the HCT."},
+        )
+        assertRedirects(response, detail_url(mission), fetch_redirect_response=False)
+        assert status_of(mission) == "submitted"
+        log = TransitionLog.objects.get(mission=mission)
+        assert (log.transition, log.source, log.target) == ("submit", "draft", "submitted")
+        assert log.user == cast["rc_hc_pakistan"]
+        assert log.comment == "Agreed at the HCT."
+
+    def test_after_a_step_the_page_says_what_happened(self, client, cast, new_mission):
+        mission = new_mission("PAK", status="submitted")
+        client.force_login(cast["hcss"])
+        response = client.post(
+            transition_url(mission, "start_triage"), {"expected_status": "submitted"}, follow=True
+        )
+        assertContains(response, "Done: the mission is now in triage.")
+        assertContains(response, "<strong>Submitted → In triage</strong>", html=True)
+
+    def test_rc_hc_of_other_country_gets_404_and_nothing_changes(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_nepal"])
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assert response.status_code == 404
+        assert status_of(mission) == "draft"
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_hct_member_without_permission_gets_the_page_back_and_nothing_changes(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        client.force_login(cast["hct_pakistan"])
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assert response.status_code == 200
+        assert response.context["mission"].pk == mission.pk
+        assert status_of(mission) == "draft"
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_hct_member_without_permission_is_told_they_may_not_take_the_step(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        client.force_login(cast["hct_pakistan"])
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assertContains(response, "You may not take the step", status_code=200)
+
+    def test_hcss_without_the_submit_permission_is_told_so_and_nothing_changes(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        client.force_login(cast["hcss"])
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assert response.status_code == 200
+        assertContains(response, "You may not take the step")
+        assertContains(response, "Submit the request")  # the step named in the message
+        assert status_of(mission) == "draft"
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_get_on_a_transition_url_is_405(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(transition_url(mission, "submit"))
+        assert response.status_code == 405
+        assert status_of(mission) == "draft"
+
+    def test_unknown_transition_name_is_404(self, client, cast, new_mission):
+        mission = new_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.post(transition_url(mission, "delete"), {"expected_status": "draft"})
+        assert response.status_code == 404
+        assert status_of(mission) == "draft"
+
+    def test_anonymous_post_is_redirected_to_login_and_nothing_changes(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK")
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+        assert status_of(mission) == "draft"
+
+    def test_decline_without_reason_shows_the_error_at_the_reason_and_keeps_the_comment(
+        self, client, cast, new_mission
+    ):
+        mission = new_mission("PAK", status="with_task_team")
+        client.force_login(cast["task_team"])
+        response = client.post(
+            transition_url(mission, "decline"),
+            {"expected_status": "with_task_team", "reason": "  ", "comment": "Discussed today."},
+        )
+        assert response.status_code == 200
+        assertContains(
+            response,
+            '<p class="error-text" id="reason-decline-error">Give a reason.</p>',
+            html=True,
+        )
+        assertContains(response, 'aria-describedby="reason-decline-error"')
+        assertContains(
+            response,
+            '<textarea name="comment" id="comment-decline">Discussed today.</textarea>',
+            html=True,
+        )
+        # The other steps' forms are not marked, nor filled with what was typed.
+        assertNotContains(response, 'id="reason-defer-error"')
+        assertContains(
+            response, '<textarea name="comment" id="comment-approve"></textarea>', html=True
+        )
+        assert status_of(mission) == "with_task_team"
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_stale_expected_status_says_the_mission_changed_and_changes_nothing(
+        self, client, cast, new_mission
+    ):
+        # The RC/HC opened the draft; meanwhile it was submitted. Their 'cancel' was meant
+        # for the draft they saw, so it must not go through on the submitted request.
+        mission = new_mission("PAK")
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.post(
+            transition_url(mission, "cancel"),
+            {"expected_status": "draft", "reason": "No longer needed."},
+        )
+        assert response.status_code == 200
+        assertContains(response, "Someone changed this mission while you were looking at it")
+        assertContains(response, "it is now submitted")
+        assert status_of(mission) == "submitted"
+        assert list(mission.log.values_list("transition", flat=True)) == ["submit"]
+
+    def test_submitting_an_incomplete_draft_lists_what_is_missing(self, client, cast, new_mission):
+        mission = new_mission("PAK", objectives="", hct_endorsed_on=None)
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
+        assert response.status_code == 200
+        assertContains(response, "needs more first")
+        assertContains(response, "<li>State the objectives of the mission.</li>", html=True)
+        assertContains(response, "<li>Give the date the HCT agreed to the request.</li>", html=True)
+        assert status_of(mission) == "draft"
+        assert not TransitionLog.objects.filter(mission=mission).exists()
