@@ -19,6 +19,17 @@ HCSS_ADMIN_PERMISSIONS = [
     "missions.add_scoringcriterion",
     "missions.change_scoringcriterion",
     "missions.view_attachment",
+    "missions.view_checklistitem",
+    "missions.add_checklistitem",
+    "missions.change_checklistitem",
+    "missions.view_invitation",
+    "missions.view_nomination",
+    "missions.view_election",
+    "missions.view_candidate",
+    "missions.view_ballot",
+    "missions.view_lesson",
+    "missions.delete_lesson",
+    "reports.view_document",
     *(
         f"clusters.{action}_{model}"
         for model in (

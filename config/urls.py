@@ -14,7 +14,20 @@ urlpatterns = [
     path("notifications/read/", home.notification_read, name="notifications_read"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A nominated participant new to ICSM sets their password from the invitation e-mail.
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("missions/", include("missions.urls")),
     path("task-team/", include("missions.urls_board")),
+    path("lessons/", include("missions.urls_lessons")),
+    path("documents/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

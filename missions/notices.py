@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from clusters.models import Role
 from missions.models import Mission, Notification, TransitionLog
@@ -72,15 +73,24 @@ def notify(users, mission: Mission | None, event: str, template: str, context: d
     return created
 
 
+# The Task Team's decisions, which OCHA communicates to the country.
+DECISIONS = ("approve", "decline", "defer")
+
+
 def notify_transition(log_pk: int) -> list[int]:
     log = TransitionLog.objects.select_related("mission__country", "user").get(pk=log_pk)
     roles = NOTICE_RECIPIENTS.get(log.transition)
     if not roles:
         return []
     users = recipients(log.mission, roles)
-    return notify(
+    created = notify(
         users, log.mission, f"log:{log.pk}", f"missions/email/{log.transition}", {"log": log}
     )
+    if log.transition in DECISIONS:
+        # The decision is communicated once its notices exist (the e-mails follow, retried):
+        # the GCC may then start planning.
+        Mission.objects.filter(pk=log.mission_id).update(decision_communicated_at=timezone.now())
+    return created
 
 
 def send_notification_email(notification: Notification) -> None:

@@ -10,7 +10,13 @@ from django.db import transaction
 
 from clusters.models import Role
 from clusters.services import role_group
-from missions.models import Mission, MissionGroupObjectPermission, MissionUserObjectPermission
+from missions.models import (
+    Invitation,
+    Mission,
+    MissionGroupObjectPermission,
+    MissionUserObjectPermission,
+    Nomination,
+)
 
 COUNTRY_ROLE_PERMS: dict[str, tuple[str, ...]] = {
     Role.RC_HC: ("view_mission", "submit_mission", "endorse_mission", "cancel_mission"),
@@ -22,6 +28,9 @@ GLOBAL_ROLE_PERMS: dict[str, tuple[str, ...]] = {
     Role.GCC: ("view_mission", "plan_mission"),
 }
 LEADER_PERMS = ("view_mission", "lead_mission")
+# An invited cluster's or cross-cutting issue's focal points see the mission and nominate.
+INVITED_PERMS = ("view_mission", "nominate_mission")
+TEAM_PERMS = ("view_mission", "serve_on_mission")
 
 
 def _permissions(codenames) -> dict[str, Permission]:
@@ -89,3 +98,42 @@ def mission_leader_ids(mission: Mission) -> set[int]:
             content_object=mission, permission__codename="lead_mission"
         ).values_list("user_id", flat=True)
     )
+
+
+def invitation_focal_group(invitation: Invitation):
+    """The role group of the invited cluster's (or cross-cutting issue's) focal points."""
+    if invitation.global_cluster_id:
+        return role_group(Role.CLUSTER_FOCAL_POINT, global_cluster=invitation.global_cluster_id)
+    return role_group(Role.CCI_FOCAL_POINT, cross_cutting_issue=invitation.cross_cutting_issue_id)
+
+
+def invitation_grant(invitation: Invitation) -> None:
+    """The invited focal points see the mission and may nominate participants to it."""
+    group = invitation_focal_group(invitation)
+    perms = _permissions(INVITED_PERMS)
+    for codename in INVITED_PERMS:
+        MissionGroupObjectPermission.objects.get_or_create(
+            group=group, permission=perms[codename], content_object_id=invitation.mission_id
+        )
+
+
+def team_member_grant(nomination: Nomination) -> None:
+    """An accepted participant sees their mission's working file and votes for its leader."""
+    perms = _permissions(TEAM_PERMS)
+    for codename in TEAM_PERMS:
+        MissionUserObjectPermission.objects.get_or_create(
+            user_id=nomination.participant_id,
+            permission=perms[codename],
+            content_object_id=nomination.mission_id,
+        )
+
+
+def team_member_revoke(nomination: Nomination) -> None:
+    """Take back what team_member_grant gave (a withdrawn participant); a leader keeps sight."""
+    held = MissionUserObjectPermission.objects.filter(
+        user_id=nomination.participant_id, content_object_id=nomination.mission_id
+    )
+    codenames = list(TEAM_PERMS)
+    if held.filter(permission__codename="lead_mission").exists():
+        codenames.remove("view_mission")
+    held.filter(permission__codename__in=codenames).delete()

@@ -8,6 +8,8 @@ import smtplib
 from functools import partial
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,13 +21,17 @@ from missions.services import after_transition
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-)
+# Mail goes out from the worker, retried with backoff when the server fails.
+RETRIED_MAIL = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RETRIED_MAIL)
 def send_notification_email_task(notification_pk: int) -> bool:
     """E-mail one notification, once. A failure is retried with backoff."""
     notification = Notification.objects.select_related("user").filter(pk=notification_pk).first()
@@ -42,6 +48,28 @@ def send_notification_email_task(notification_pk: int) -> bool:
     except Exception:
         Notification.objects.filter(pk=notification_pk).update(emailed_at=None)
         raise
+    return True
+
+
+@shared_task(**RETRIED_MAIL)
+def send_email_task(subject: str, body: str, to: list[str], reply_to: list[str] | None = None):
+    """A plain e-mail to someone who may have no account (e.g. a partner of a cluster)."""
+    EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to).send()
+
+
+@shared_task(**RETRIED_MAIL)
+def account_invitation_task(user_pk: int) -> bool:
+    """E-mail a person new to ICSM the link to set their password.
+
+    The link's token is made here, in the worker, so it never waits in the broker; a person
+    who has set a password meanwhile gets nothing.
+    """
+    from missions.team import account_invitation_email
+
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    if user is None or not user.email or user.has_usable_password():
+        return False
+    account_invitation_email(user).send()
     return True
 
 
@@ -101,3 +129,11 @@ def remind_deferred(today: datetime.date | None = None) -> int:
 @shared_task
 def deferral_reminders_task() -> int:
     return remind_deferred()
+
+
+@shared_task
+def briefing_reminders_task() -> int:
+    # Imported here: missions.preparation imports this module for queue_emails.
+    from missions.preparation import remind_briefings
+
+    return remind_briefings()

@@ -4,9 +4,25 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from clusters.models import Country
-from missions.models import Mission, Score, ScoringCriterion
+from clusters.models import Country, GlobalCluster, Organisation
+from missions.models import (
+    ChecklistItem,
+    Election,
+    Grade,
+    Invitation,
+    IssueCoverage,
+    LogisticsEntry,
+    Mission,
+    Nomination,
+    Score,
+    ScoringCriterion,
+    TermsOfReference,
+    ToRVersion,
+)
+from missions.models.mission import relevant_issues
+from missions.permissions import invitation_grant, team_member_grant
 from missions.services import mission_create
 
 
@@ -42,6 +58,7 @@ def complete_request(**overrides) -> dict:
         "agreed_focus": "HCT and cluster linkages.",
         "draft_tor": "Review coordination; recommend steps.",
         "country_consultation_on": start + datetime.timedelta(days=8),
+        "decision_communicated_at": timezone.now(),
     }
     fields.update(overrides)
     return fields
@@ -66,4 +83,88 @@ def make_mission(
     if status != "draft":
         Mission.objects.filter(pk=mission.pk).update(status=status)
         mission.refresh_from_db()
+    return mission
+
+
+def make_invitation(mission: Mission, cluster: str = "health") -> Invitation:
+    """The GCC's invitation of a global cluster to `mission` (set up directly)."""
+    invitation, _ = Invitation.objects.get_or_create(
+        mission=mission, global_cluster=GlobalCluster.objects.get(code=cluster)
+    )
+    invitation_grant(invitation)
+    return invitation
+
+
+def make_member(
+    mission: Mission,
+    username: str,
+    *,
+    cluster: str = "health",
+    grade: int = Grade.P4,
+    years: int = 8,
+    status: str = Nomination.Status.ACCEPTED,
+) -> Nomination:
+    """A participant nominated through `cluster`'s invitation, accepted onto the team unless
+    `status` says otherwise."""
+    invitation = make_invitation(mission, cluster)
+    agency, _ = Organisation.objects.get_or_create(
+        name="World Health Organization", defaults={"acronym": "WHO", "kind": "un_agency"}
+    )
+    start = mission.preferred_start or datetime.date.today()
+    nomination = Nomination.objects.create(
+        mission=mission,
+        invitation=invitation,
+        participant=UserFactory(username=username, first_name=username.title()),
+        agency=agency,
+        years_in_field=years,
+        previous_missions=1,
+        languages="English, French",
+        grade=grade,
+        available_from=start,
+        available_to=start + datetime.timedelta(days=30),
+        status=status,
+    )
+    nomination.clusters.add(invitation.global_cluster)
+    if status == Nomination.Status.ACCEPTED:
+        team_member_grant(nomination)
+    return nomination
+
+
+def make_team(mission: Mission, size: int = 3) -> list[Nomination]:
+    return [make_member(mission, f"member-{mission.pk}-{i}") for i in range(1, size + 1)]
+
+
+def make_ready_to_confirm(mission: Mission) -> Mission:
+    """Everything `confirm_ready` asks for, set up directly: a final ToR, a confirmed team with
+    an elected leader, every relevant cross-cutting issue covered, logistics done."""
+    tor = TermsOfReference.objects.create(mission=mission)
+    version = ToRVersion.objects.create(tor=tor, number=1, focus="Coordination.")
+    tor.final_version = version
+    tor.save()
+    team = make_team(mission, 2)
+    Election.objects.create(
+        mission=mission,
+        tie_rule=Election.TieRule.SENIORITY,
+        closed_at=timezone.now(),
+        winner=team[0].participant,
+    )
+    for issue in relevant_issues(mission):
+        IssueCoverage.objects.create(
+            mission=mission,
+            cross_cutting_issue=issue,
+            mode=IssueCoverage.Mode.REMOTE,
+            remote_focal_point="Regional adviser",
+        )
+    start = mission.preferred_start or datetime.date.today()
+    Mission.objects.filter(pk=mission.pk).update(
+        team_confirmed_at=timezone.now(),
+        in_country_from=start,
+        in_country_to=start + datetime.timedelta(days=10),
+    )
+    for item in ChecklistItem.objects.filter(active=True):
+        for member in team if item.per_participant else [None]:
+            LogisticsEntry.objects.create(
+                mission=mission, item=item, participant=member, status=LogisticsEntry.Status.DONE
+            )
+    mission.refresh_from_db()
     return mission

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ICSM_VAR_DIR", BASE_DIR / "var"))
@@ -168,6 +169,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint tells every step of every render at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # The procedure's own settings.
@@ -175,6 +178,13 @@ LOGGING = {
 ICSM_TRIAGE_TARGET_DAYS = int(os.environ.get("ICSM_TRIAGE_TARGET_DAYS", "10"))
 ICSM_ATTACHMENT_MAX_BYTES = int(os.environ.get("ICSM_ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
 ICSM_ATTACHMENT_MAX_COUNT = int(os.environ.get("ICSM_ATTACHMENT_MAX_COUNT", "10"))
+# A tie in the leader's election goes to the more senior candidate ("seniority") or to a
+# further round between the tied candidates ("run_off").
+ICSM_ELECTION_TIE_RULE = os.environ.get("ICSM_ELECTION_TIE_RULE", "seniority")
+if ICSM_ELECTION_TIE_RULE not in ("seniority", "run_off"):
+    raise ImproperlyConfigured("ICSM_ELECTION_TIE_RULE must be 'seniority' or 'run_off'.")
+# Cross-cutting issue briefings are due before departure: reminders this many days ahead.
+ICSM_BRIEFING_REMINDER_DAYS = (14, 3)
 
 # Demo data (load_demo) is refused where this is False: see production settings.
 DEMO_DATA_ALLOWED = True
@@ -187,5 +197,9 @@ CELERY_BEAT_SCHEDULE = {
     "deferral-reminders": {
         "task": "missions.tasks.deferral_reminders_task",
         "schedule": 60 * 60,  # hourly; each reminder is claimed once, so reruns are harmless
+    },
+    "briefing-reminders": {
+        "task": "missions.tasks.briefing_reminders_task",
+        "schedule": 60 * 60,
     },
 }

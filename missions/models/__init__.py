@@ -15,9 +15,35 @@ from missions.models.mission import (
     may,
 )
 from missions.models.notices import Notification, ReminderSent
+from missions.models.planning import (
+    Ballot,
+    Candidate,
+    ChecklistItem,
+    Election,
+    Grade,
+    Invitation,
+    IssueCoverage,
+    Lesson,
+    LogisticsEntry,
+    Nomination,
+    TermsOfReference,
+    ToRVersion,
+)
 from missions.models.prioritisation import RankAdjustment, Score, ScoringCriterion
 
 __all__ = [
+    "Ballot",
+    "Candidate",
+    "ChecklistItem",
+    "Election",
+    "Grade",
+    "Invitation",
+    "IssueCoverage",
+    "Lesson",
+    "LogisticsEntry",
+    "Nomination",
+    "TermsOfReference",
+    "ToRVersion",
     "LIFECYCLE",
     "OPEN_STATES",
     "TRANSITION_NAMES",

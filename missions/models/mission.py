@@ -133,6 +133,14 @@ def request_complete(mission: Mission) -> list[Missing]:
 
 
 @Guard
+def revision_answered(mission: Mission) -> list[Missing]:
+    """A request returned with questions goes back only with the answers."""
+    if not _blank(mission.revision_questions) and _blank(mission.revision_answer):
+        return [Missing("revision_answer", "Answer HCSS's questions before you submit again.")]
+    return []
+
+
+@Guard
 def triage_note_written(mission: Mission) -> list[Missing]:
     if _blank(mission.triage_note):
         return [Missing("triage_note", "Write a triage note confirming the request is complete.")]
@@ -151,6 +159,112 @@ def scored_with_focus_and_tor(mission: Mission) -> list[Missing]:
         missing.append(Missing("agreed_focus", "Write the agreed focus of the mission."))
     if _blank(mission.draft_tor):
         missing.append(Missing("draft_tor", "Write the draft Terms of Reference."))
+    return missing
+
+
+@Guard
+def decision_communicated(mission: Mission) -> list[Missing]:
+    """OCHA has told the RC/HC office and the HCT of the approval (missions.notices)."""
+    if mission.decision_communicated_at is None or (
+        mission.decided_at and mission.decision_communicated_at < mission.decided_at
+    ):
+        return [
+            Missing(
+                "decision_communicated_at",
+                "The decision has not been communicated to the RC/HC office and the HCT yet: "
+                "wait for the notice to go out.",
+            )
+        ]
+    return []
+
+
+@Guard
+def tor_final(mission: Mission) -> list[Missing]:
+    from missions.models.planning import TermsOfReference
+
+    if not TermsOfReference.objects.filter(mission=mission, final_version__isnull=False).exists():
+        return [Missing("tor", "Mark the Terms of Reference final.")]
+    return []
+
+
+@Guard
+def team_confirmed(mission: Mission) -> list[Missing]:
+    if mission.team_confirmed_at is None:
+        return [Missing("team", "Confirm the team's composition.")]
+    return []
+
+
+@Guard
+def leader_elected(mission: Mission) -> list[Missing]:
+    if not mission.elections.filter(closed_at__isnull=False, winner__isnull=False).exists():
+        return [Missing("election", "The team has not elected its leader yet.")]
+    return []
+
+
+def relevant_issues(mission: Mission):
+    """The cross-cutting issues the mission must cover: those the request asked for and those
+    the GCC invited."""
+    from clusters.models import CrossCuttingIssue
+
+    return CrossCuttingIssue.objects.filter(
+        models.Q(requested_in=mission) | models.Q(invitation__mission=mission)
+    ).distinct()
+
+
+@Guard
+def issues_covered(mission: Mission) -> list[Missing]:
+    """Each relevant issue is on the team, supported remotely, or has its briefing paper."""
+    from missions.models.planning import IssueCoverage, Nomination
+
+    Mode = IssueCoverage.Mode
+    covered = IssueCoverage.objects.filter(mission=mission).filter(
+        models.Q(
+            mode=Mode.REPRESENTED,
+            member__status=Nomination.Status.ACCEPTED,
+            member__mission=mission,
+        )
+        | (models.Q(mode=Mode.REMOTE) & ~models.Q(remote_focal_point=""))
+        | (models.Q(mode=Mode.BRIEFING) & ~models.Q(briefing=""))
+    )
+    return [
+        Missing(
+            "issues",
+            f"Cover {issue.name}: a team member, remote support or a briefing paper.",
+        )
+        for issue in relevant_issues(mission).exclude(pk__in=covered.values("cross_cutting_issue"))
+    ]
+
+
+@Guard
+def logistics_complete(mission: Mission) -> list[Missing]:
+    """The dates in the country are set and every checklist item is done (or not needed),
+    for the mission and for each team member."""
+    from missions.models.planning import ChecklistItem, LogisticsEntry, Nomination
+
+    missing = []
+    if mission.in_country_from is None or mission.in_country_to is None:
+        missing.append(Missing("in_country_from", "Set the dates in the country."))
+    done = set(
+        LogisticsEntry.objects.filter(
+            mission=mission, status__in=LogisticsEntry.DONE_STATES
+        ).values_list("item_id", "participant_id")
+    )
+    members = list(
+        Nomination.objects.filter(mission=mission, status=Nomination.Status.ACCEPTED)
+        .select_related("participant")
+        .order_by("pk")
+    )
+    for item in ChecklistItem.objects.filter(active=True):
+        if not item.per_participant:
+            if (item.pk, None) not in done:
+                missing.append(Missing("logistics", f"Logistics: {item.name}."))
+            continue
+        pending = [m for m in members if (item.pk, m.pk) not in done]
+        if pending:
+            names = ", ".join(
+                m.participant.get_full_name() or m.participant.username for m in pending
+            )
+            missing.append(Missing("logistics", f"Logistics: {item.name} ({names})."))
     return missing
 
 
@@ -221,6 +335,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
     # Triage (HCSS).
     triage_note = models.TextField(blank=True)
     revision_questions = models.TextField("questions for the RC/HC", blank=True, editable=False)
+    revision_answer = models.TextField("answers to HCSS's questions", blank=True)
 
     # The Task Team's decision record.
     priority_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
@@ -230,6 +345,21 @@ class Mission(ConcurrentTransitionMixin, models.Model):
     decision_reason = models.TextField(blank=True, editable=False)
     revisit_on = models.DateField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the notices of the decision went to the RC/HC office and the HCT.
+    decision_communicated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Planning (GCC).
+    in_country_from = models.DateField("in the country from", null=True, blank=True)
+    in_country_to = models.DateField("in the country until", null=True, blank=True)
+    team_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    team_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     # In country.
     country_consultation_on = models.DateField(
@@ -246,6 +376,8 @@ class Mission(ConcurrentTransitionMixin, models.Model):
             ("decide_mission", "Can prioritise and decide on the request"),
             ("plan_mission", "Can organise the mission"),
             ("lead_mission", "Can lead the mission and its follow-up"),
+            ("nominate_mission", "Can see the invitation and nominate participants"),
+            ("serve_on_mission", "Is on the mission's team"),
             ("cancel_mission", "Can cancel the mission"),
         ]
         indexes = [models.Index(fields=["country", "status"])]
@@ -264,7 +396,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.DRAFT,
         target=Status.SUBMITTED,
         permission=may("submit_mission"),
-        conditions=[request_complete],
+        conditions=[request_complete, revision_answered],
         custom={"label": "Submit the request"},
     )
     def submit(self):
@@ -289,6 +421,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
     )
     def return_for_revision(self, reason: str):
         self.revision_questions = reason
+        self.revision_answer = ""
 
     @transition(
         status,
@@ -351,6 +484,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.APPROVED,
         target=Status.IN_PLANNING,
         permission=may("plan_mission"),
+        conditions=[decision_communicated],
         custom={"label": "Start planning"},
     )
     def start_planning(self):
@@ -361,6 +495,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.IN_PLANNING,
         target=Status.READY,
         permission=may("plan_mission"),
+        conditions=[tor_final, team_confirmed, leader_elected, issues_covered, logistics_complete],
         custom={"label": "Confirm ready to deploy"},
     )
     def confirm_ready(self):

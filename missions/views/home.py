@@ -94,6 +94,25 @@ def waiting_for(user) -> list[dict]:
                 "No mission is being organised.",
             )
         )
+    if Role.CLUSTER_FOCAL_POINT in roles or Role.CCI_FOCAL_POINT in roles:
+        # A focal point sees only the missions their cluster or issue was invited to.
+        sections.append(
+            _section(
+                "Invitations to nominate participants",
+                visible.filter(status__in=[Status.APPROVED, Status.IN_PLANNING]),
+                missions_url,
+                "No mission is inviting your cluster or issue just now.",
+            )
+        )
+    serving = MissionUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename="serve_on_mission"
+    )
+    on_team = visible.filter(
+        Exists(serving),
+        status__in=[Status.APPROVED, Status.IN_PLANNING, Status.READY, Status.IN_COUNTRY],
+    )
+    if on_team.exists():
+        sections.append(_section("Missions you are on", on_team, missions_url, ""))
     led = MissionUserObjectPermission.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__codename="lead_mission"
     )

@@ -5,11 +5,33 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from missions.lessons import lesson_may_add
 from missions.models import TRANSITION_NAMES, Status, lifecycle_steps
 from missions.selectors import get_mission_for, missions_visible_to, transitions_for
 from missions.services import MissionNotFound, TransitionError, mission_transition
+from missions.views.intake import detail_context
 
 PAGE_SIZE = 50
+# From the approval on, the mission has a planning file worth linking to.
+PLANNING_SHOWN = [
+    Status.APPROVED,
+    Status.IN_PLANNING,
+    Status.READY,
+    Status.IN_COUNTRY,
+    Status.REPORTING,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+]
+
+
+def step_inputs(post) -> dict:
+    """What a step's form posts, as the runner takes it (the admin's buttons post the same)."""
+    return {
+        "comment": post.get("comment", ""),
+        "expected_status": post.get("expected_status") or None,
+        "reason": post.get("reason", ""),
+        "revisit_on": post.get("revisit_on", ""),
+    }
 
 
 @login_required
@@ -30,7 +52,9 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_detail(request: HttpRequest, mission, failed: dict | None = None) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest, mission, failed: dict | None = None, forms: dict | None = None
+) -> HttpResponse:
     context = {
         "mission": mission,
         "log": mission.log.select_related("user"),
@@ -39,6 +63,9 @@ def _render_detail(request: HttpRequest, mission, failed: dict | None = None) ->
         "requested_issues": mission.requested_issues.all(),
         "lifecycle": lifecycle_steps(mission.status),
         "failed": failed,
+        "planning_states": PLANNING_SHOWN,
+        "can_record_lesson": lesson_may_add(mission, request.user),
+        **detail_context(request, mission, forms),
     }
     return render(request, "missions/mission_detail.html", context)
 
@@ -55,15 +82,7 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
     if name not in TRANSITION_NAMES:
         raise Http404("No such step.")
     try:
-        log = mission_transition(
-            mission,
-            name,
-            request.user,
-            comment=request.POST.get("comment", ""),
-            expected_status=request.POST.get("expected_status") or None,
-            reason=request.POST.get("reason", ""),
-            revisit_on=request.POST.get("revisit_on", ""),
-        )
+        log = mission_transition(mission, name, request.user, **step_inputs(request.POST))
     except MissionNotFound:
         raise Http404("No such mission.") from None
     except TransitionError as error:

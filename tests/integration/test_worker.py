@@ -4,78 +4,17 @@ Runs where the suite runs on PostgreSQL and Redis (CI's second pass); the worker
 separate process, so it needs a database both can reach.
 """
 
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
-
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from clusters.models import Country, Role
 from clusters.services import role_grant
-from config.celery import app as celery_app
 from missions.models import Notification
 from missions.services import mission_transition
 from tests.factories import UserFactory, make_mission
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def worker(on_postgres, tmp_path):
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs Redis: set REDIS_URL (CI runs the suite with it)")
-    queue = f"test-{uuid.uuid4().hex[:8]}"  # never steal work from another worker
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    changed = {"task_always_eager": False, "task_default_queue": queue}
-    before = {key: celery_app.conf[key] for key in changed}
-    celery_app.conf.update(changed)
-    yield tmp_path / "mail"
-    celery_app.conf.update(before)
-    process.terminate()
-    output, _ = process.communicate(timeout=30)
-    print(output.decode(errors="replace"))
-
-
-def wait_for(predicate, seconds=45):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_submitting_a_request_reaches_hcss_through_the_worker(worker):

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +14,7 @@ from clusters.services import hcss_admin_group
 from missions.models import Mission, TransitionLog
 from missions.services import mission_transition
 from tests.factories import UserFactory, make_mission
+from tests.missions.admin_helpers import listed, messages_of, status_of
 
 CHANGELIST_URL = reverse("admin:missions_mission_changelist")
 
@@ -25,19 +25,6 @@ def change_url(mission) -> str:
 
 def transition_url(mission, name: str) -> str:
     return reverse("admin:missions_mission_transition", args=[mission.pk, name])
-
-
-def listed(response) -> set[int]:
-    return {mission.pk for mission in response.context["cl"].result_list}
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def status_of(mission) -> str:
-    mission.refresh_from_db()
-    return mission.status
 
 
 def visible_on_the_site(client, user) -> set[int]:

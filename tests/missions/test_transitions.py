@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.db import transaction
 
-from missions.models import TRANSITION_NAMES, Mission, Status, TransitionLog
+from clusters.models import CrossCuttingIssue
+from missions.models import TRANSITION_NAMES, Mission, Status, TermsOfReference, TransitionLog
 from missions.permissions import mission_leader_appoint
 from missions.services import (
     MissionNotFound,
@@ -16,7 +17,7 @@ from missions.services import (
     after_transition,
     mission_transition,
 )
-from tests.factories import make_mission
+from tests.factories import make_member, make_mission, make_ready_to_confirm
 
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
@@ -88,6 +89,8 @@ def test_permission_matrix(cast, name, actor):
     source, target, inputs = ROUTES[name]
     mission = make_mission("PAK", status=source)
     mission_leader_appoint(mission, cast["leader"])
+    if name == "confirm_ready":
+        make_ready_to_confirm(mission)
     user = cast[actor]
 
     if actor in ALLOWED[name]:
@@ -209,6 +212,82 @@ class TestGuards:
         mission.refresh_from_db()
         assert mission.status == "draft"
 
+    def test_start_planning_waits_for_the_decision_to_be_communicated(
+        self, cast, django_capture_on_commit_callbacks
+    ):
+        mission = make_mission("PAK", status="with_task_team", decision_communicated_at=None)
+        with django_capture_on_commit_callbacks(execute=False):
+            mission_transition(mission, "approve", cast["task_team"])
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "start_planning", cast["gcc"])
+        assert [m.field for m in refused.value.missing] == ["decision_communicated_at"]
+        assert "not been communicated" in refused.value.missing[0].message
+
+        # The notices go out after commit; then the GCC may start.
+        mission.refresh_from_db()
+        from missions.notices import notify_transition
+
+        notify_transition(mission.log.get(transition="approve").pk)
+        mission_transition(mission, "start_planning", cast["gcc"])
+        assert mission.status == "in_planning"
+
+    @pytest.mark.parametrize(
+        "undo, field, message",
+        [
+            (
+                lambda m: TermsOfReference.objects.filter(mission=m).update(final_version=None),
+                "tor",
+                "Mark the Terms of Reference final.",
+            ),
+            (
+                lambda m: Mission.objects.filter(pk=m.pk).update(team_confirmed_at=None),
+                "team",
+                "Confirm the team's composition.",
+            ),
+            (
+                lambda m: m.elections.update(winner=None),
+                "election",
+                "The team has not elected its leader yet.",
+            ),
+            (
+                lambda m: m.issue_coverage.update(remote_focal_point=""),
+                "issues",
+                "Cover Gender: a team member, remote support or a briefing paper.",
+            ),
+            (
+                lambda m: Mission.objects.filter(pk=m.pk).update(in_country_to=None),
+                "in_country_from",
+                "Set the dates in the country.",
+            ),
+            (
+                lambda m: m.logistics.filter(item__name="Visa").update(status="in_progress"),
+                "logistics",
+                "Logistics: Visa (Member-",
+            ),
+        ],
+    )
+    def test_confirm_ready_refuses_with_what_is_missing(self, cast, undo, field, message):
+        mission = make_mission("PAK", status="in_planning")
+        mission.requested_issues.add(CrossCuttingIssue.objects.get(code="gender"))
+        make_ready_to_confirm(mission)
+        undo(mission)
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "confirm_ready", cast["gcc"])
+        assert [m.field for m in refused.value.missing] == [field]
+        assert refused.value.missing[0].message.startswith(message)
+        mission.refresh_from_db()
+        assert mission.status == "in_planning"
+
+    def test_an_issue_represented_by_someone_not_on_the_team_is_not_covered(self, cast):
+        mission = make_mission("PAK", status="in_planning")
+        mission.requested_issues.add(CrossCuttingIssue.objects.get(code="gender"))
+        make_ready_to_confirm(mission)
+        declined = make_member(mission, "not-taken", status="declined")
+        mission.issue_coverage.update(mode="represented", member=declined)
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "confirm_ready", cast["gcc"])
+        assert [m.field for m in refused.value.missing] == ["issues"]
+
     def test_submit_needs_a_suggested_composition(self, cast):
         mission = make_mission("PAK", composition_notes="")
         with pytest.raises(TransitionRefused) as refused:
@@ -305,8 +384,23 @@ class TestGuards:
         mission_transition(mission, "return_for_revision", cast["hcss"], reason="Dates?")
         assert mission.status == "draft"
         assert mission.revision_questions == "Dates?"
-        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert [m.field for m in refused.value.missing] == ["revision_answer"]
+        assert Mission.objects.get(pk=mission.pk).status == "draft"
+        Mission.objects.filter(pk=mission.pk).update(revision_answer="1-15 March.")
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"], comment="1-15 March.")
         assert mission.status == "submitted"
+        assert mission.log.last().comment == "1-15 March."
+
+    def test_a_second_return_asks_for_new_answers(self, cast):
+        mission = make_mission("PAK", status="submitted")
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Dates?")
+        Mission.objects.filter(pk=mission.pk).update(revision_answer="March.")
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Which clusters?")
+        mission.refresh_from_db()
+        assert (mission.revision_questions, mission.revision_answer) == ("Which clusters?", "")
 
     @pytest.mark.parametrize("ended", ["declined", "closed", "cancelled"])
     def test_an_ended_mission_cannot_be_cancelled(self, cast, ended):

@@ -1,0 +1,156 @@
+"""Speed and memory targets, measured on a throw-away database: `make bench`.
+
+Not a test: numbers depend on the machine. Each line says what was measured, the result and
+the target; the exit code is 1 when a target is missed, so a run can gate a release.
+
+    .venv/bin/python bench/run.py [--missions 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("ICSM_VAR_DIR", tempfile.mkdtemp(prefix="icsm-bench-"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core import signals  # noqa: E402
+from django.db import close_old_connections, connection, reset_queries  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_test_environment,
+)
+
+# (what, target in milliseconds at the median, target in MiB of peak Python memory)
+TARGETS = {
+    "/missions/ (HCSS, 50 a page)": (150, 20),
+    "/task-team/ (every forwarded request)": (250, 30),
+    "/missions/<pk>/planning/ (30 participants)": (200, 20),
+    "ToR PDF (WeasyPrint)": (3000, 120),
+}
+
+
+def measure(label: str, action, repeat: int = 7) -> tuple[float, float, int]:
+    action()  # warm caches and imports
+    times = []
+    tracemalloc.start()
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    query_count = len(queries)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return statistics.median(times), peak / 2**20, query_count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--missions", type=int, default=500)
+    args = parser.parse_args()
+
+    setup_test_environment()
+    # Keep one connection across requests, as the test client does in tests, so that the
+    # queries of a page can be counted.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_started.disconnect(reset_queries)
+    signals.request_finished.disconnect(close_old_connections)
+    from django.test.runner import DiscoverRunner
+
+    runner = DiscoverRunner(verbosity=0)
+    old_config = runner.setup_databases()
+    try:
+        return run(args.missions)
+    finally:
+        runner.teardown_databases(old_config)
+
+
+def run(count: int) -> int:
+    from django.test import Client
+
+    from clusters.models import Country
+    from clusters.services import role_grant
+    from missions.models import Mission
+    from reports.services import document_render
+    from tests.factories import (
+        UserFactory,
+        make_member,
+        make_mission,
+        make_ready_to_confirm,
+    )
+
+    settings.MEDIA_ROOT = Path(os.environ["ICSM_VAR_DIR"]) / "private"
+    codes = list(Country.objects.values_list("code", flat=True)[:40])
+    for index in range(count):
+        status = "with_task_team" if index % 5 == 0 else "submitted"
+        make_mission(codes[index % len(codes)], status=status, complete=index % 5 == 0)
+    planned = make_mission("PAK", status="in_planning")
+    make_ready_to_confirm(planned)
+    for index in range(28):
+        make_member(planned, f"bench-member-{index}")
+
+    hcss, task_team, gcc = (UserFactory(username=name) for name in ("hcss", "tt", "gcc"))
+    role_grant(hcss, "hcss")
+    role_grant(task_team, "task_team")
+    role_grant(gcc, "gcc")
+
+    def page(user, url):
+        client = Client()
+        client.force_login(user)
+
+        def get():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return get
+
+    from missions.tor import tor_current
+    from reports.models import Document
+
+    document = Document.objects.create(
+        mission=planned, kind="tor", source_version=tor_current(planned).number
+    )
+
+    def pdf():
+        Document.objects.filter(pk=document.pk).update(status=Document.Status.QUEUED)
+        assert document_render(document.pk), "the PDF was not rendered"
+
+    checks = {
+        "/missions/ (HCSS, 50 a page)": page(hcss, "/missions/"),
+        "/task-team/ (every forwarded request)": page(task_team, "/task-team/"),
+        "/missions/<pk>/planning/ (30 participants)": page(
+            gcc, f"/missions/{planned.pk}/planning/"
+        ),
+        "ToR PDF (WeasyPrint)": pdf,
+    }
+    print(f"{Mission.objects.count()} missions on {connection.vendor}")
+    missed = 0
+    for label, action in checks.items():
+        median_ms, peak_mib, queries = measure(label, action, repeat=3 if "PDF" in label else 7)
+        time_target, memory_target = TARGETS[label]
+        ok = median_ms <= time_target and peak_mib <= memory_target
+        missed += not ok
+        print(
+            f"{'ok  ' if ok else 'MISS'} {label}: {median_ms:.0f} ms (target {time_target}), "
+            f"{peak_mib:.1f} MiB peak (target {memory_target}), {queries} queries"
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

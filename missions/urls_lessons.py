@@ -1,0 +1,12 @@
+"""Lessons and good practice, under /lessons/."""
+
+from django.urls import path
+
+from missions.views import lessons
+
+app_name = "lessons"
+urlpatterns = [
+    path("", lessons.lesson_list, name="list"),
+    path("<int:lesson_pk>/", lessons.lesson_detail, name="detail"),
+    path("missions/<int:pk>/new/", lessons.lesson_new, name="new"),
+]

@@ -1,0 +1,266 @@
+"""Request intake on the web: the RC/HC office's form, its documents, the HCT's endorsement
+and comments. Thin: each view parses the form, calls a service and renders.
+
+Out of scope or out of role answers 404, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from missions.forms import CommentForm, EndorsementForm, RequestForm
+from missions.models import Mission, Status
+from missions.selectors import get_mission_for
+from missions.services import (
+    ENDORSABLE_STATES,
+    MissionNotFound,
+    RequestNotEditable,
+    TransitionError,
+    attachment_add,
+    attachment_delete,
+    comment_add,
+    mission_endorse,
+    mission_request_create,
+    mission_transition,
+    mission_update_request,
+    request_countries,
+    request_editable_by,
+)
+from missions.uploads import download_name
+from missions.views.files import private_file_response
+
+
+def _render_form(
+    request: HttpRequest,
+    form: RequestForm,
+    mission: Mission | None,
+    *,
+    checklist: list[dict] | None = None,
+    saved: bool = False,
+    error: str = "",
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "mission": mission,
+        "sections": form.sections(),
+        "attachments": list(mission.attachments.all()) if mission else [],
+        "checklist": checklist,
+        "problems": [] if checklist else form.problems(),
+        "saved": saved,
+        "error": error,
+        "files_dropped": bool(request.FILES) and not saved,
+        "action": (
+            reverse("missions:edit", args=[mission.pk]) if mission else reverse("missions:new")
+        ),
+    }
+    return render(request, "missions/request_form.html", context)
+
+
+def _save_and_maybe_submit(
+    request: HttpRequest, form: RequestForm, mission: Mission | None
+) -> HttpResponse:
+    if not form.is_valid():
+        return _render_form(request, form, mission)
+    try:
+        with transaction.atomic():
+            if mission is None:
+                saved = mission_request_create(request.user, **form.request_fields())
+            else:
+                saved = mission_update_request(mission, request.user, **form.request_fields())
+            for field, kind, upload in form.uploads():
+                try:
+                    attachment_add(saved, request.user, upload, kind)
+                except ValidationError as error:
+                    form.add_error(field, error.messages)
+                    raise
+    except (MissionNotFound, PermissionDenied):
+        raise Http404("No such mission.") from None
+    except RequestNotEditable as error:
+        messages.error(request, str(error))
+        return redirect("missions:detail", pk=mission.pk)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        return _render_form(request, form, mission)
+
+    if request.POST.get("action") != "submit":
+        messages.success(request, "Your draft is saved. It goes to OCHA only when you submit it.")
+        return redirect("missions:edit", pk=saved.pk)
+    try:
+        mission_transition(
+            saved,
+            "submit",
+            request.user,
+            comment=saved.revision_answer if saved.revision_questions else "",
+            expected_status=Status.DRAFT,
+        )
+    except MissionNotFound:
+        raise Http404("No such mission.") from None
+    except TransitionError as error:
+        # The draft is saved; show the same form with what the procedure still needs.
+        checklist = form.add_missing(error.missing, saved)
+        return _render_form(
+            request, form, saved, checklist=checklist, saved=True, error=error.message
+        )
+    messages.success(
+        request,
+        "Your request is submitted. OCHA's HCSS will check it and may come back to you "
+        "with questions.",
+    )
+    return redirect("missions:detail", pk=saved.pk)
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    if not request_countries(request.user).exists():
+        raise Http404("No such page.")
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES, user=request.user)
+        return _save_and_maybe_submit(request, form, None)
+    return _render_form(request, RequestForm(user=request.user), None)
+
+
+@login_required
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if not request.user.has_perm("missions.submit_mission", mission):
+        raise Http404("No such page.")
+    if not request_editable_by(mission, request.user):
+        messages.info(
+            request,
+            f"This request is {mission.get_status_display().lower()}, so it can no longer be "
+            "changed. It becomes editable again only if OCHA returns it to you with questions.",
+        )
+        return redirect("missions:detail", pk=mission.pk)
+    # The form writes what was typed onto its instance; the page keeps the stored mission.
+    instance = copy.copy(mission)
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES, user=request.user, instance=instance)
+        return _save_and_maybe_submit(request, form, mission)
+    return _render_form(request, RequestForm(user=request.user, instance=instance), mission)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
+    return private_file_response(
+        attachment.file,
+        download_name(attachment.original_name, attachment.content_type),
+        attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if not request.user.has_perm("missions.submit_mission", mission):
+        raise Http404("No such page.")
+    attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
+    try:
+        attachment_delete(attachment, request.user)
+    except MissionNotFound:
+        raise Http404("No such mission.") from None
+    except RequestNotEditable as error:
+        messages.error(request, str(error))
+        return redirect("missions:detail", pk=mission.pk)
+    messages.success(request, f"“{attachment.original_name}” is removed from the request.")
+    if request.POST.get("next") == "edit":
+        return redirect("missions:edit", pk=mission.pk)
+    return redirect(reverse("missions:detail", args=[mission.pk]) + "#documents")
+
+
+def detail_context(request: HttpRequest, mission: Mission, forms: dict | None = None) -> dict:
+    """What the mission page shows of intake: documents, endorsement, comments, edit link."""
+    forms = forms or {}
+    user = request.user
+    can_endorse = mission.status in ENDORSABLE_STATES and user.has_perm(
+        "missions.endorse_mission", mission
+    )
+    return {
+        "can_edit_request": request_editable_by(mission, user),
+        "attachments": list(mission.attachments.select_related("uploaded_by")),
+        "comments": list(mission.comments.select_related("author")),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "can_endorse": can_endorse,
+        "endorse_form": (
+            (forms.get("endorse_form") or EndorsementForm(mission=mission)) if can_endorse else None
+        ),
+    }
+
+
+def _render_detail_with(request: HttpRequest, mission: Mission, **forms) -> HttpResponse:
+    # The mission page's own view module imports this one for detail_context.
+    from missions.views.mission import _render_detail
+
+    return _render_detail(request, mission, forms=forms)
+
+
+@login_required
+@require_POST
+def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if not request.user.has_perm("missions.endorse_mission", mission):
+        raise Http404("No such page.")
+    if mission.status not in ENDORSABLE_STATES:
+        messages.error(
+            request,
+            "The HCT's agreement can only be recorded until the request goes to the Task Team.",
+        )
+        return redirect("missions:detail", pk=mission.pk)
+    form = EndorsementForm(request.POST, request.FILES, mission=mission)
+    if form.is_valid():
+        try:
+            mission_endorse(
+                mission,
+                request.user,
+                endorsed_on=form.cleaned_data["hct_endorsed_on"],
+                record=form.cleaned_data["hct_endorsement_record"],
+                minutes=form.cleaned_data["minutes"],
+            )
+        except MissionNotFound:
+            raise Http404("No such mission.") from None
+        except (PermissionDenied, RequestNotEditable) as error:
+            messages.error(request, str(error))
+            return redirect("missions:detail", pk=mission.pk)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error("minutes", error.messages)
+        else:
+            messages.success(request, "The HCT's agreement is recorded.")
+            return redirect(reverse("missions:detail", args=[mission.pk]) + "#endorsement")
+    return _render_detail_with(request, mission, endorse_form=form)
+
+
+@login_required
+@require_POST
+def comment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = comment_add(mission, request.user, form.cleaned_data["text"])
+        except MissionNotFound:
+            raise Http404("No such mission.") from None
+        except ValidationError as error:
+            form.add_error("text", error.messages)
+        else:
+            messages.success(request, "Your comment is added.")
+            return redirect(
+                reverse("missions:detail", args=[mission.pk]) + f"#comment-{comment.pk}"
+            )
+    return _render_detail_with(request, mission, comment_form=form)

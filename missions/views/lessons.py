@@ -1,0 +1,72 @@
+"""Lessons and good practice on the web: the search page, one lesson, and recording one on a
+mission. Thin: parse, call missions.lessons, render. Out of scope or out of role is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from missions.lessons import (
+    get_lesson_for,
+    lesson_add,
+    lesson_may_add,
+    lesson_search,
+    lessons_mark_missions,
+    lessons_open,
+)
+from missions.lessons_forms import LessonForm, LessonSearchForm
+from missions.selectors import get_mission_for
+
+PAGE_SIZE = 20
+
+
+@login_required
+def lesson_list(request: HttpRequest) -> HttpResponse:
+    form = LessonSearchForm(request.GET or None, user=request.user)
+    filters = form.filters() if form.is_bound else {}
+    lessons = lesson_search(request.user, **filters)
+    page = Paginator(lessons, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = lessons_mark_missions(request.user, page.object_list)
+    return render(
+        request,
+        "missions/lessons/lesson_list.html",
+        {"form": form, "page": page, "filtered": any(filters.values())},
+    )
+
+
+@login_required
+def lesson_detail(request: HttpRequest, lesson_pk: int) -> HttpResponse:
+    lesson = get_lesson_for(request.user, lesson_pk)
+    return render(request, "missions/lessons/lesson_detail.html", {"lesson": lesson})
+
+
+@login_required
+def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if not lesson_may_add(mission, request.user):
+        raise Http404("No such page.")
+    form = LessonForm(request.POST or None, initial={"clusters": mission.requested_clusters.all()})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson = lesson_add(mission, request.user, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404("No such page.") from None
+        except ValidationError as problem:
+            if hasattr(problem, "error_dict"):
+                for field, errors in problem.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                error = " ".join(problem.messages)
+        else:
+            messages.success(request, "Thank you: the lesson is recorded for the next teams.")
+            return redirect("lessons:detail", lesson_pk=lesson.pk)
+    return render(
+        request,
+        "missions/lessons/lesson_form.html",
+        {"form": form, "mission": mission, "open": lessons_open(mission), "error": error},
+    )

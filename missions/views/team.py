@@ -1,0 +1,343 @@
+"""The team on the web: the GCC's invitations, the invited focal points' page and nominations,
+the GCC's decisions, and the team page.
+
+Thin: each view parses a form, calls one service or selector, renders. Out of scope, or an
+action the user may not take, is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from missions.models import Invitation, Mission, Nomination
+from missions.selectors import get_mission_for
+from missions.team import (
+    PLANNING_STATES,
+    account_invitation_resend,
+    invitation_share,
+    invitations_send,
+    invitations_visible_to,
+    may_decide,
+    may_nominate_through,
+    may_plan,
+    may_resend_account_invitation,
+    may_withdraw,
+    mission_window,
+    nomination_create,
+    nomination_decide,
+    nomination_withdraw,
+    nominations_visible_to,
+    sees_all_planning,
+    team_confirm,
+    team_confirm_missing,
+    team_overview,
+)
+from missions.team_forms import DecisionForm, InvitationForm, NominationForm, ShareForm
+
+
+def _not_found() -> Http404:
+    return Http404("No such page.")
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """A service's refusal, next to the field it is about (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _posted(request: HttpRequest):
+    """The form data on a POST (even an empty one, which must fail validation), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _nominable(user, mission: Mission, invitations: list[Invitation]) -> list[Invitation]:
+    """The invitations `user` may nominate through: all for the GCC, their own for a focal
+    point (`invitations` is already what they see)."""
+    if may_plan(user, mission) or user.has_perm("missions.nominate_mission", mission):
+        return invitations
+    return []
+
+
+# Invitations ------------------------------------------------------------------------------------
+
+
+@login_required
+def invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    visible = list(invitations_visible_to(request.user, mission))
+    if not visible and not sees_all_planning(request.user, mission):
+        raise _not_found()
+    planner = may_plan(request.user, mission)
+    if request.method == "POST" and not planner:
+        raise _not_found()
+    form = None
+    if planner:
+        form = InvitationForm(_posted(request), mission=mission, invitations=visible)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = invitations_send(
+                    mission,
+                    request.user,
+                    clusters=form.cleaned_data["clusters"],
+                    issues=form.cleaned_data["issues"],
+                    message=form.cleaned_data["message"],
+                )
+            except PermissionDenied:
+                raise _not_found() from None
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                names = ", ".join(str(i.invitee) for i in created) or "nobody new"
+                messages.success(
+                    request, f"Invited: {names}. Their focal points are told by e-mail."
+                )
+                return redirect("missions:invitations", pk=mission.pk)
+    context = {
+        "mission": mission,
+        "invitations": visible,
+        "form": form,
+        "may_invite": planner and mission.status in PLANNING_STATES,
+        "requested_clusters": list(mission.requested_clusters.all()),
+        "requested_issues": list(mission.requested_issues.all()),
+    }
+    return render(request, "missions/team/invitations.html", context)
+
+
+@login_required
+def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """The invited focal points' page; a POST shares it with the cluster's partners."""
+    mission = get_mission_for(request.user, pk)
+    current = get_object_or_404(invitations_visible_to(request.user, mission), pk=invitation_pk)
+    may_act = may_nominate_through(request.user, mission, current)
+    if request.method == "POST" and not may_act:
+        raise _not_found()
+    share_form = ShareForm(_posted(request)) if may_act else None
+    if request.method == "POST" and share_form.is_valid():
+        try:
+            invitation_share(
+                current,
+                request.user,
+                emails=share_form.cleaned_data["emails"],
+                note=share_form.cleaned_data["note"],
+            )
+        except PermissionDenied:
+            raise _not_found() from None
+        except ValidationError as error:
+            _add_errors(share_form, error)
+        else:
+            count = len(share_form.cleaned_data["emails"])
+            messages.success(
+                request, f"The invitation is on its way to {count} address(es) of partners."
+            )
+            return redirect("missions:invitation", pk=mission.pk, invitation_pk=current.pk)
+    context = {
+        "mission": mission,
+        "invitation": current,
+        "nominations": nominations_visible_to(request.user, mission).filter(invitation=current),
+        "may_act": may_act,
+        "in_planning": mission.status in PLANNING_STATES,
+        "share_form": share_form,
+        "shared_with": [line for line in current.shared_with.splitlines() if line.strip()],
+        "window": mission_window(mission),
+        "requested_clusters": list(mission.requested_clusters.all()),
+        "requested_issues": list(mission.requested_issues.all()),
+    }
+    return render(request, "missions/team/invitation.html", context)
+
+
+# Nominations ------------------------------------------------------------------------------------
+
+
+@login_required
+def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    nominable = _nominable(
+        request.user, mission, list(invitations_visible_to(request.user, mission))
+    )
+    if not nominable:
+        raise _not_found()
+    chosen = next((i for i in nominable if str(i.pk) == request.GET.get("invitation")), None)
+    if chosen is None and len(nominable) == 1:
+        chosen = nominable[0]
+    form = NominationForm(_posted(request), invitations=nominable, chosen=chosen)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = nomination_create(
+                mission,
+                form.cleaned_data["invitation"],
+                request.user,
+                **form.nomination_fields(),
+            )
+        except PermissionDenied:
+            raise _not_found() from None
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            name = created.participant.get_full_name() or created.participant.email
+            messages.success(
+                request,
+                f"{name} is nominated. The GCC will accept or decline the nomination with a "
+                "reason, shown on this page.",
+            )
+            return redirect("missions:nomination", pk=mission.pk, nomination_pk=created.pk)
+    context = {
+        "mission": mission,
+        "form": form,
+        "window": mission_window(mission),
+        "in_planning": mission.status in PLANNING_STATES,
+    }
+    return render(request, "missions/team/nomination_form.html", context)
+
+
+def _render_nomination(
+    request: HttpRequest,
+    mission: Mission,
+    nomination: Nomination,
+    decision_form: DecisionForm | None = None,
+) -> HttpResponse:
+    deciding = may_decide(request.user, mission, nomination)
+    start, end = mission_window(mission)
+    context = {
+        "mission": mission,
+        "nomination": nomination,
+        "decision_form": (decision_form or DecisionForm()) if deciding else None,
+        "may_withdraw": may_withdraw(request.user, mission, nomination),
+        "may_resend": may_resend_account_invitation(request.user, mission, nomination),
+        "sees_invitation": invitations_visible_to(request.user, mission)
+        .filter(pk=nomination.invitation_id)
+        .exists(),
+        "window": (start, end),
+        "overlaps": not (start and end)
+        or (nomination.available_from <= end and nomination.available_to >= start),
+    }
+    return render(request, "missions/team/nomination.html", context)
+
+
+def _visible_nomination(request: HttpRequest, pk: int, nomination_pk: int):
+    mission = get_mission_for(request.user, pk)
+    nomination = get_object_or_404(nominations_visible_to(request.user, mission), pk=nomination_pk)
+    return mission, nomination
+
+
+@login_required
+def nomination(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    mission, current = _visible_nomination(request, pk, nomination_pk)
+    return _render_nomination(request, mission, current)
+
+
+@login_required
+@require_POST
+def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    mission, current = _visible_nomination(request, pk, nomination_pk)
+    if not may_plan(request.user, mission):
+        raise _not_found()
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_nomination(request, mission, current, form)
+    try:
+        decided = nomination_decide(
+            current, request.user, accept=form.accept, reason=form.cleaned_data["reason"]
+        )
+    except PermissionDenied:
+        raise _not_found() from None
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            _add_errors(form, error)
+            return _render_nomination(request, mission, current, form)
+        messages.error(request, " ".join(error.messages))
+        return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+    name = decided.participant.get_full_name() or decided.participant.username
+    verb = "accepted: they are on the team" if form.accept else "declined"
+    messages.success(request, f"The nomination of {name} is {verb}.")
+    if request.POST.get("back") == "team":
+        return redirect("missions:team", pk=mission.pk)
+    return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+
+
+@login_required
+@require_POST
+def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    mission, current = _visible_nomination(request, pk, nomination_pk)
+    if not (may_plan(request.user, mission) or current.nominated_by_id == request.user.pk):
+        raise _not_found()
+    try:
+        nomination_withdraw(current, request.user)
+    except PermissionDenied:
+        raise _not_found() from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The nomination is withdrawn.")
+    return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+
+
+# The team ---------------------------------------------------------------------------------------
+
+
+@login_required
+def team(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    planner = may_plan(request.user, mission)
+    in_planning = mission.status in PLANNING_STATES
+    pending = list(
+        nominations_visible_to(request.user, mission).filter(status=Nomination.Status.PROPOSED)
+    )
+    deciding = planner and in_planning
+    context = {
+        "mission": mission,
+        "overview": team_overview(mission),
+        "pending": [
+            (n, DecisionForm(auto_id=f"id_decide_{n.pk}_%s") if deciding else None) for n in pending
+        ],
+        "planner": planner,
+        "in_planning": in_planning,
+        "confirm_missing": team_confirm_missing(mission) if deciding else [],
+        "sees_invitations": sees_all_planning(request.user, mission)
+        or invitations_visible_to(request.user, mission).exists(),
+    }
+    return render(request, "missions/team/team.html", context)
+
+
+@login_required
+@require_POST
+def team_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_mission_for(request.user, pk)
+    if not may_plan(request.user, mission):
+        raise _not_found()
+    try:
+        team_confirm(mission, request.user)
+    except PermissionDenied:
+        raise _not_found() from None
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, "The team is confirmed. The team can now elect its leader.")
+    return redirect("missions:team", pk=mission.pk)
+
+
+@login_required
+@require_POST
+def nomination_account_invitation_view(
+    request: HttpRequest, pk: int, nomination_pk: int
+) -> HttpResponse:
+    mission, current = _visible_nomination(request, pk, nomination_pk)
+    if not may_resend_account_invitation(request.user, mission, current):
+        raise _not_found()
+    try:
+        account_invitation_resend(current, request.user)
+    except PermissionDenied:
+        raise _not_found() from None
+    messages.success(
+        request, f"A new link to set a password is on its way to {current.participant.email}."
+    )
+    return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)

@@ -1,0 +1,77 @@
+"""Documents in the admin: read-only, for following renderings and queueing failed ones again.
+
+Scoped like every list: only documents of missions the admin user sees.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+
+from missions.selectors import missions_visible_to
+from reports.models import Document
+from reports.services import document_retry
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = (
+        "mission",
+        "kind",
+        "source_version",
+        "source_final",
+        "status",
+        "pages",
+        "requested_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind")
+    list_select_related = ("mission",)
+    search_fields = ("mission__title",)
+    date_hierarchy = "requested_at"
+    fields = (
+        "mission",
+        "kind",
+        "source_version",
+        "source_final",
+        "status",
+        "pages",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+        "error",
+    )
+    readonly_fields = fields
+    actions = ["queue_again"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(mission__in=missions_visible_to(request.user))
+            .select_related("mission", "requested_by")
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Queue failed or stalled documents again", permissions=["view"])
+    def queue_again(self, request, queryset):
+        queued = 0
+        for document in queryset:
+            try:
+                queued += document_retry(document, request.user)
+            except PermissionDenied:
+                continue
+        self.message_user(
+            request,
+            f"{queued} document{'s' if queued != 1 else ''} queued again.",
+            messages.SUCCESS if queued else messages.WARNING,
+        )

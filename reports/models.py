@@ -1,0 +1,80 @@
+"""Documents made from a mission's records: the PDF of its Terms of Reference now, its report
+later. A worker renders each one once and stores the file here; views serve the stored file."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# A document still queued or rendering after this long was lost (a broker or worker restart):
+# asking for it again queues it again, and a worker may take it over.
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+def document_path(document: Document, filename: str) -> str:
+    final = "-final" if document.source_final else ""
+    return (
+        f"documents/mission-{document.mission_id}/"
+        f"{document.kind}-v{document.source_version}{final}.pdf"
+    )
+
+
+class Document(models.Model):
+    """One rendering of one version of a mission's text (e.g. ToR version 3, final)."""
+
+    class Kind(models.TextChoices):
+        TOR = "tor", "Terms of Reference"
+        REPORT = "report", "Mission report"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    mission = models.ForeignKey(
+        "missions.Mission", on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_version = models.PositiveIntegerField("version")
+    # A version marked final after its draft PDF was made prints again, saying "Final".
+    source_final = models.BooleanField("final", default=False)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    # Under MEDIA_ROOT, which is private: only reports.views.document_download hands it out.
+    file = models.FileField(upload_to=document_path, blank=True, max_length=255)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "kind", "source_version", "source_final"],
+                name="one_document_per_source_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        final = ", final" if self.source_final else ""
+        return f"{self.get_kind_display()} of {self.mission}, version {self.source_version}{final}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
+
+    @property
+    def stalled(self) -> bool:
+        """Queued or rendering for too long: the work was lost and may be asked for again."""
+        since = self.started_at if self.status == self.Status.RENDERING else self.requested_at
+        return self.in_progress and since is not None and timezone.now() - since > STALLED_AFTER

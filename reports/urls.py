@@ -1,0 +1,11 @@
+"""PDF documents (ToR, reports): progress and download."""
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("missions/<int:mission_pk>/tor/", views.tor_document_page, name="tor"),
+    path("<int:pk>/download/", views.document_download, name="download"),
+]

@@ -1,0 +1,896 @@
+"""The team elects its leader: integrity (one vote per member, members only, nothing after
+closing, enforced by the database), secrecy (no page, no admin page, no row says who voted for
+whom; counts only once a round is closed), the tie rules and the leader's permissions."""
+
+import contextlib
+import re
+import threading
+from functools import partial
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+from missions.election import (
+    election_close,
+    election_open,
+    election_overview,
+    election_stand,
+    election_vote,
+    election_withdraw_candidacy,
+)
+from missions.models import (
+    Ballot,
+    Candidate,
+    Election,
+    Grade,
+    Mission,
+    Nomination,
+    Notification,
+)
+from missions.models.mission import leader_elected
+from tests.factories import UserFactory, make_member, make_mission
+
+ACTIONS = [
+    "election_open",
+    "election_stand",
+    "election_withdraw",
+    "election_vote",
+    "election_close",
+]
+
+
+def url(name: str, mission: Mission) -> str:
+    return reverse(f"missions:{name}", args=[mission.pk])
+
+
+def confirmed(mission: Mission) -> Mission:
+    Mission.objects.filter(pk=mission.pk).update(team_confirmed_at=timezone.now())
+    mission.refresh_from_db()
+    return mission
+
+
+@pytest.fixture
+def mission(cast):
+    return confirmed(make_mission("PAK", status="in_planning", title="Pakistan floods"))
+
+
+@pytest.fixture
+def team(mission) -> dict[str, Nomination]:
+    """Four members. Amina is the most senior; Ben and Carla are equally senior."""
+    return {
+        "amina": make_member(mission, "amina", grade=Grade.P5, years=12),
+        "ben": make_member(mission, "ben", grade=Grade.P4, years=8),
+        "carla": make_member(mission, "carla", cluster="wash", grade=Grade.P4, years=8),
+        "dev": make_member(mission, "dev", grade=Grade.P3, years=5),
+    }
+
+
+@pytest.fixture
+def opened(mission, team, cast) -> Election:
+    return election_open(mission, cast["gcc"])
+
+
+def user(team, name: str):
+    return team[name].participant
+
+
+def stand(mission, team, *names: str) -> dict[str, Candidate]:
+    return {
+        name: election_stand(mission, user(team, name), f"{name.title()} would lead well.")
+        for name in names
+    }
+
+
+def vote(mission, team, voter: str, candidate: Candidate) -> None:
+    election_vote(mission, user(team, voter), candidate.pk)
+
+
+def counts(election: Election) -> dict[str, int]:
+    return {
+        c.member.participant.username: c.votes
+        for c in election.candidates.select_related("member__participant")
+    }
+
+
+def cast_ballots(election: Election) -> int:
+    return election.ballots.filter(cast_at__isnull=False).count()
+
+
+def fresh(user_obj):
+    """The user re-read, so that no permission cache hides a change."""
+    return get_user_model().objects.get(pk=user_obj.pk)
+
+
+# Opening -----------------------------------------------------------------------------------------
+
+
+class TestOpening:
+    def test_gcc_opens_round_one_with_a_ballot_for_every_member(self, mission, team, cast):
+        declined = make_member(mission, "eve", status=Nomination.Status.DECLINED)
+        election = election_open(mission, cast["gcc"])
+        assert (election.round, election.opened_by, election.closed_at) == (1, cast["gcc"], None)
+        assert election.tie_rule == "seniority"
+        assert set(election.ballots.values_list("member", flat=True)) == {
+            n.pk for n in team.values()
+        }
+        assert not election.ballots.filter(member=declined).exists()
+        assert not election.ballots.filter(cast_at__isnull=False).exists()
+
+    def test_the_round_keeps_the_tie_rule_set_when_it_opened(self, mission, team, cast, settings):
+        settings.ICSM_ELECTION_TIE_RULE = "run_off"
+        assert election_open(mission, cast["gcc"]).tie_rule == Election.TieRule.RUN_OFF
+
+    def test_opening_before_the_team_is_confirmed_is_refused(self, cast):
+        mission = make_mission("PAK", status="in_planning")
+        make_member(mission, "amina")
+        with pytest.raises(ValidationError, match="Confirm the team first"):
+            election_open(mission, cast["gcc"])
+        assert not Election.objects.filter(mission=mission).exists()
+
+    @pytest.mark.parametrize("status", ["with_task_team", "ready", "cancelled"])
+    def test_opening_outside_planning_is_refused(self, cast, status):
+        mission = confirmed(make_mission("PAK", status=status))
+        make_member(mission, "amina")
+        with pytest.raises(ValidationError, match="while the mission is being planned"):
+            election_open(mission, cast["gcc"])
+        assert not Election.objects.exists()
+
+    def test_an_approved_mission_may_elect_its_leader(self, cast):
+        mission = confirmed(make_mission("PAK", status="approved"))
+        make_member(mission, "amina")
+        assert election_open(mission, cast["gcc"]).round == 1
+
+    @pytest.mark.parametrize("who", ["hcss", "task_team", "rc_hc_pakistan", "rc_hc_nepal"])
+    def test_only_the_gcc_opens_the_election(self, mission, team, cast, who):
+        with pytest.raises(PermissionDenied):
+            election_open(mission, cast[who])
+        with pytest.raises(PermissionDenied):
+            election_open(mission, user(team, "amina"))
+        assert not Election.objects.exists()
+
+    def test_opening_twice_is_refused(self, mission, opened, cast):
+        with pytest.raises(ValidationError, match="open already"):
+            election_open(mission, cast["gcc"])
+        assert Election.objects.filter(mission=mission).count() == 1
+
+    def test_the_database_holds_one_open_round_per_mission(self, mission, opened):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Election.objects.create(mission=mission, round=2, tie_rule="seniority")
+
+    def test_the_team_is_told_when_the_election_opens(
+        self, mission, team, cast, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            election_open(mission, cast["gcc"])
+        assert sorted(m.to[0] for m in mailoutbox) == sorted(
+            n.participant.email for n in team.values()
+        )
+        assert "Elect your mission leader: Pakistan floods" in mailoutbox[0].subject
+        assert url("election", mission) in mailoutbox[0].body
+        assert "secret" in mailoutbox[0].body
+
+
+# Standing ----------------------------------------------------------------------------------------
+
+
+class TestStanding:
+    def test_a_member_stands_with_a_statement(self, mission, team, opened):
+        candidate = election_stand(mission, user(team, "amina"), "  Twelve years in the field. ")
+        assert (candidate.election, candidate.member) == (opened, team["amina"])
+        assert candidate.statement == "Twelve years in the field."
+        assert candidate.votes == 0
+
+    @pytest.mark.parametrize("who", ["gcc", "hcss", "outsider", "rc_hc_nepal"])
+    def test_only_members_of_the_team_stand(self, mission, team, opened, cast, who):
+        with pytest.raises(PermissionDenied):
+            election_stand(mission, cast[who])
+        assert not Candidate.objects.exists()
+
+    def test_a_proposed_participant_is_not_yet_on_the_team_and_cannot_stand(
+        self, mission, team, opened
+    ):
+        proposed = make_member(mission, "eve", status=Nomination.Status.PROPOSED)
+        with pytest.raises(PermissionDenied):
+            election_stand(mission, proposed.participant)
+
+    def test_standing_twice_is_refused(self, mission, team, opened):
+        stand(mission, team, "amina")
+        with pytest.raises(ValidationError, match="stand already"):
+            stand(mission, team, "amina")
+        assert opened.candidates.count() == 1
+
+    def test_standing_after_voting_began_is_refused_as_unfair(self, mission, team, opened):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        with pytest.raises(ValidationError, match="unfair to the members who have already"):
+            stand(mission, team, "carla")
+        assert opened.candidates.count() == 1
+
+    def test_a_candidate_withdraws_before_voting_but_not_after(self, mission, team, opened):
+        candidates = stand(mission, team, "amina", "ben")
+        election_withdraw_candidacy(mission, user(team, "ben"))
+        assert list(opened.candidates.all()) == [candidates["amina"]]
+        vote(mission, team, "carla", candidates["amina"])
+        with pytest.raises(ValidationError, match="Voting has begun"):
+            election_withdraw_candidacy(mission, user(team, "amina"))
+        assert opened.candidates.count() == 1
+
+    def test_a_too_long_statement_is_refused_with_the_field_named(self, mission, team, opened):
+        with pytest.raises(ValidationError) as error:
+            election_stand(mission, user(team, "amina"), "x" * 2001)
+        assert "statement" in error.value.message_dict
+        assert not Candidate.objects.exists()
+
+    def test_standing_before_the_election_opens_is_refused(self, mission, team):
+        with pytest.raises(ValidationError, match="not opened yet"):
+            stand(mission, team, "amina")
+
+
+# Voting ------------------------------------------------------------------------------------------
+
+
+class TestVoting:
+    def test_a_vote_adds_one_to_the_candidate_and_records_only_that_the_member_voted(
+        self, mission, team, opened
+    ):
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["ben"])
+        assert counts(opened) == {"amina": 0, "ben": 1}
+        ballot = opened.ballots.get(member=team["carla"])
+        assert ballot.cast_at is not None
+        assert cast_ballots(opened) == 1
+
+    def test_a_member_may_vote_for_themselves(self, mission, team, opened):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "amina", amina)
+        assert counts(opened) == {"amina": 1}
+
+    def test_a_second_vote_is_refused_and_counts_nothing(self, mission, team, opened):
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["amina"])
+        with pytest.raises(ValidationError, match="You have already voted."):
+            vote(mission, team, "carla", candidates["ben"])
+        with pytest.raises(ValidationError, match="You have already voted."):
+            vote(mission, team, "carla", candidates["amina"])
+        assert counts(opened) == {"amina": 1, "ben": 0}
+
+    @pytest.mark.parametrize("who", ["gcc", "hcss", "outsider", "rc_hc_nepal", "focal_health"])
+    def test_a_vote_from_outside_the_team_is_refused(self, mission, team, opened, cast, who):
+        amina = stand(mission, team, "amina")["amina"]
+        with pytest.raises(PermissionDenied):
+            election_vote(mission, cast[who], amina.pk)
+        assert counts(opened) == {"amina": 0}
+        assert cast_ballots(opened) == 0
+
+    def test_a_participant_no_longer_on_the_team_cannot_vote(self, mission, team, opened):
+        amina = stand(mission, team, "amina")["amina"]
+        Nomination.objects.filter(pk=team["dev"].pk).update(status=Nomination.Status.WITHDRAWN)
+        with pytest.raises(PermissionDenied):
+            vote(mission, team, "dev", amina)
+        assert counts(opened) == {"amina": 0}
+
+    def test_the_round_waits_while_the_team_changed_and_is_not_confirmed_again(
+        self, client, mission, team, opened, cast
+    ):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        # The GCC accepts one more member: the team must be confirmed again.
+        late = make_member(mission, "late")
+        Mission.objects.filter(pk=mission.pk).update(team_confirmed_at=None)
+        attempts = [
+            lambda: vote(mission, team, "carla", amina),
+            lambda: election_vote(mission, late.participant, amina.pk),
+            lambda: stand(mission, team, "dev"),
+            lambda: election_close(mission, cast["gcc"]),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ValidationError, match="confirms the team again"):
+                attempt()
+        client.force_login(late.participant)
+        assertContains(client.get(url("election", mission)), "confirms the team again")
+
+        confirmed(mission)
+        election_vote(mission, late.participant, amina.pk)
+        assert counts(opened) == {"amina": 2}
+        assert opened.ballots.get(member=late).cast_at is not None
+        with pytest.raises(ValidationError, match="You have already voted."):
+            election_vote(mission, late.participant, amina.pk)
+        assert election_overview(mission)["eligible"] == 5
+
+    def test_a_member_who_joined_and_did_not_vote_is_on_the_closed_record(
+        self, mission, team, opened, cast
+    ):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        late = make_member(mission, "late")
+        election_close(mission, cast["gcc"])
+        assert opened.ballots.filter(member=late, cast_at__isnull=True).exists()
+        assert election_overview(mission)["eligible"] == 5
+
+    def test_a_vote_after_closing_is_refused(self, mission, team, opened, cast):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        election_close(mission, cast["gcc"])
+        with pytest.raises(ValidationError, match="The election is closed."):
+            vote(mission, team, "carla", amina)
+        assert counts(opened) == {"amina": 1}
+        assert not opened.ballots.get(member=team["carla"]).cast_at
+
+    def test_a_vote_needs_a_candidate(self, mission, team, opened):
+        with pytest.raises(ValidationError, match="Nobody stands yet"):
+            election_vote(mission, user(team, "amina"), 1)
+        assert cast_ballots(opened) == 0
+
+    def test_a_vote_for_someone_not_standing_in_this_round_changes_nothing(
+        self, mission, team, opened, cast
+    ):
+        stand(mission, team, "amina")
+        other = confirmed(make_mission("PAK", status="in_planning", title="Elsewhere"))
+        make_member(other, "zoe")
+        election_open(other, cast["gcc"])
+        elsewhere = election_stand(other, get_user_model().objects.get(username="zoe"))
+        for bad in (elsewhere.pk, 999999, "not a number", None):
+            with pytest.raises(ValidationError) as error:
+                election_vote(mission, user(team, "ben"), bad)
+            assert "candidate" in error.value.message_dict
+        # The ballot's claim was undone with the rest: Ben can still vote.
+        assert cast_ballots(opened) == 0
+        assert Candidate.objects.get(pk=elsewhere.pk).votes == 0
+        vote(mission, team, "ben", opened.candidates.get())
+        assert cast_ballots(opened) == 1
+
+    def test_the_database_refuses_a_second_ballot_for_the_same_member(self, team, opened):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Ballot.objects.create(election=opened, member=team["amina"])
+        assert opened.ballots.filter(member=team["amina"]).count() == 1
+
+    def test_the_database_refuses_a_second_candidacy_of_the_same_member(
+        self, mission, team, opened
+    ):
+        stand(mission, team, "amina")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Candidate.objects.create(election=opened, member=team["amina"])
+
+
+# Closing and the tie rules -----------------------------------------------------------------------
+
+
+class TestClosing:
+    def test_the_most_voted_candidate_is_elected_and_leads_this_mission_only(
+        self, mission, team, opened, cast
+    ):
+        candidates = stand(mission, team, "amina", "ben")
+        for voter in ("amina", "carla", "dev"):
+            vote(mission, team, voter, candidates["ben"])
+        other = make_mission("PAK", status="in_planning", title="Another mission")
+        closed = election_close(mission, cast["gcc"])
+        assert closed.winner == user(team, "ben")
+        assert closed.closed_by == cast["gcc"]
+        assert closed.outcome == "Ben elected with 3 of 3 votes."
+        ben = fresh(user(team, "ben"))
+        assert ben.has_perm("missions.lead_mission", mission)
+        assert not ben.has_perm("missions.lead_mission", other)
+        assert not fresh(user(team, "amina")).has_perm("missions.lead_mission", mission)
+        assert leader_elected(mission)
+
+    def test_closing_while_nobody_voted_is_refused(self, mission, team, opened, cast):
+        stand(mission, team, "amina")
+        with pytest.raises(ValidationError, match="Nobody has voted yet"):
+            election_close(mission, cast["gcc"])
+        opened.refresh_from_db()
+        assert opened.is_open
+
+    @pytest.mark.parametrize("who", ["hcss", "task_team", "rc_hc_pakistan", "outsider"])
+    def test_only_the_gcc_closes(self, mission, team, opened, cast, who):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        with pytest.raises(PermissionDenied):
+            election_close(mission, cast[who])
+        with pytest.raises(PermissionDenied):
+            election_close(mission, user(team, "amina"))
+        opened.refresh_from_db()
+        assert opened.is_open and opened.winner is None
+
+    def test_a_tie_goes_to_the_more_senior_under_the_seniority_rule(
+        self, mission, team, cast, settings
+    ):
+        settings.ICSM_ELECTION_TIE_RULE = "seniority"
+        election_open(mission, cast["gcc"])
+        candidates = stand(mission, team, "ben", "amina")
+        vote(mission, team, "amina", candidates["ben"])
+        vote(mission, team, "ben", candidates["amina"])
+        vote(mission, team, "carla", candidates["ben"])
+        vote(mission, team, "dev", candidates["amina"])
+        closed = election_close(mission, cast["gcc"])
+        assert closed.winner == user(team, "amina")
+        assert closed.outcome == (
+            "Amina elected: tie at 2 of 4 votes with Ben, broken by seniority "
+            "(P-5 or equivalent, 12 years in the field, 1 previous mission)."
+        )
+        assert Election.objects.filter(mission=mission).count() == 1
+
+    def test_at_equal_seniority_the_one_who_stood_first_wins(self, mission, team, cast, settings):
+        settings.ICSM_ELECTION_TIE_RULE = "seniority"
+        election_open(mission, cast["gcc"])
+        candidates = stand(mission, team, "carla", "ben")
+        vote(mission, team, "amina", candidates["ben"])
+        vote(mission, team, "dev", candidates["carla"])
+        closed = election_close(mission, cast["gcc"])
+        assert closed.winner == user(team, "carla")
+        assert "at equal seniority" in closed.outcome
+        assert closed.outcome.endswith("Carla stood first.")
+
+    def test_a_tie_opens_a_run_off_between_the_tied_under_the_run_off_rule(
+        self, mission, team, cast, settings, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        settings.ICSM_ELECTION_TIE_RULE = "run_off"
+        first = election_open(mission, cast["gcc"])
+        candidates = stand(mission, team, "amina", "ben", "dev")
+        vote(mission, team, "amina", candidates["amina"])
+        vote(mission, team, "ben", candidates["ben"])
+        vote(mission, team, "carla", candidates["amina"])
+        vote(mission, team, "dev", candidates["ben"])
+        with django_capture_on_commit_callbacks(execute=True):
+            closed = election_close(mission, cast["gcc"])
+        assert closed.pk == first.pk and closed.winner is None
+        assert closed.outcome == (
+            "Tie at 2 of 4 votes between Amina and Ben: a run-off between them opens as round 2."
+        )
+        run_off = Election.objects.get(mission=mission, closed_at__isnull=True)
+        assert (run_off.round, run_off.tie_rule) == (2, "run_off")
+        assert counts(run_off) == {"amina": 0, "ben": 0}
+        assert run_off.candidates.get(member=team["ben"]).statement == "Ben would lead well."
+        assert run_off.ballots.count() == 4 and cast_ballots(run_off) == 0
+        assert {m.to[0] for m in mailoutbox} == {n.participant.email for n in team.values()}
+        assert "Run-off" in mailoutbox[0].subject
+        assert not fresh(user(team, "amina")).has_perm("missions.lead_mission", mission)
+
+        round_two = {c.member.participant.username: c for c in run_off.candidates.all()}
+        for voter, choice in [("amina", "amina"), ("ben", "amina"), ("carla", "ben")]:
+            vote(mission, team, voter, round_two[choice])
+        closed = election_close(mission, cast["gcc"])
+        assert (closed.round, closed.winner) == (2, user(team, "amina"))
+        assert closed.outcome == "Amina elected with 2 of 3 votes."
+        assert fresh(user(team, "amina")).has_perm("missions.lead_mission", mission)
+
+    def test_a_run_off_that_ties_again_is_decided_by_seniority(self, mission, team, cast, settings):
+        settings.ICSM_ELECTION_TIE_RULE = "run_off"
+        election_open(mission, cast["gcc"])
+        for _ in range(2):
+            current = Election.objects.get(mission=mission, closed_at__isnull=True)
+            if current.round == 1:
+                stand(mission, team, "ben", "amina")
+            choice = {c.member.participant.username: c for c in current.candidates.all()}
+            vote(mission, team, "amina", choice["ben"])
+            vote(mission, team, "ben", choice["amina"])
+            closed = election_close(mission, cast["gcc"])
+        assert (closed.round, closed.winner) == (2, user(team, "amina"))
+        assert closed.outcome.startswith("Amina elected: tie again after a run-off at 1 of 2")
+        assert "broken by seniority (P-5 or equivalent" in closed.outcome
+
+    def test_a_candidate_who_left_the_team_cannot_win(self, mission, team, opened, cast):
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["amina"])
+        vote(mission, team, "dev", candidates["amina"])
+        vote(mission, team, "ben", candidates["ben"])
+        Nomination.objects.filter(pk=team["amina"].pk).update(status=Nomination.Status.WITHDRAWN)
+        closed = election_close(mission, cast["gcc"])
+        assert closed.winner == user(team, "ben")
+
+    def test_a_closed_round_refuses_every_change(self, mission, team, opened, cast):
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["amina"])
+        election_close(mission, cast["gcc"])
+        before = Election.objects.values().get(pk=opened.pk)
+        attempts = [
+            lambda: vote(mission, team, "dev", candidates["ben"]),
+            lambda: stand(mission, team, "dev"),
+            lambda: election_withdraw_candidacy(mission, user(team, "ben")),
+            lambda: election_close(mission, cast["gcc"]),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ValidationError, match="The election is closed."):
+                attempt()
+        with pytest.raises(ValidationError, match="elected its leader already: Amina"):
+            election_open(mission, cast["gcc"])
+        assert Election.objects.values().get(pk=opened.pk) == before
+        assert counts(opened) == {"amina": 1, "ben": 0}
+        assert cast_ballots(opened) == 1
+
+    def test_the_team_and_the_gcc_are_told_who_leads(
+        self, mission, team, opened, cast, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            election_close(mission, cast["gcc"])
+        told = {m.to[0] for m in mailoutbox}
+        assert told == {n.participant.email for n in team.values()} | {cast["gcc"].email}
+        assert "Mission leader elected: Pakistan floods" in mailoutbox[0].subject
+        assert "Amina elected with 1 of 1 votes." in mailoutbox[0].body
+        assert Notification.objects.filter(user=cast["gcc"], mission=mission).count() == 1
+
+
+# The overview ------------------------------------------------------------------------------------
+
+
+class TestOverview:
+    def test_before_opening(self, mission, team):
+        assert election_overview(mission) == {
+            "state": "not_opened",
+            "round": None,
+            "candidates": 0,
+            "voted": 0,
+            "eligible": 0,
+            "winner": None,
+            "outcome": "",
+        }
+
+    def test_open_then_closed(self, mission, team, opened, cast):
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["amina"])
+        overview = election_overview(mission)
+        assert (overview["state"], overview["round"], overview["winner"]) == ("open", 1, None)
+        assert (overview["candidates"], overview["voted"], overview["eligible"]) == (2, 1, 4)
+        election_close(mission, cast["gcc"])
+        overview = election_overview(mission)
+        assert (overview["state"], overview["winner"]) == ("closed", user(team, "amina"))
+        assert overview["outcome"] == "Amina elected with 1 of 1 votes."
+
+    @pytest.mark.parametrize("size", [3, 30])
+    def test_runs_one_query_whatever_the_team_size(self, cast, size):
+        mission = confirmed(make_mission("PAK", status="in_planning"))
+        members = [make_member(mission, f"m{i}") for i in range(size)]
+        election_open(mission, cast["gcc"])
+        for member in members:
+            election_stand(mission, member.participant)
+        with CaptureQueriesContext(connection) as queries:
+            overview = election_overview(mission)
+        assert len(queries) == 1
+        assert (overview["candidates"], overview["eligible"]) == (size, size)
+
+
+# The page ----------------------------------------------------------------------------------------
+
+
+class TestPage:
+    def test_anyone_who_sees_the_mission_sees_the_election(self, client, mission, team, cast):
+        for who in ("gcc", "hcss", "rc_hc_pakistan", "hct_pakistan", "focal_health"):
+            client.force_login(cast[who])
+            response = client.get(url("election", mission))
+            assert response.status_code == 200
+            assertContains(response, "Not opened")
+
+    @pytest.mark.parametrize("who", ["rc_hc_nepal", "hct_nepal", "outsider", "cci_gender"])
+    def test_out_of_scope_users_get_404_on_every_url(self, client, mission, team, cast, who):
+        amina = stand_after_open(mission, team, cast)
+        client.force_login(cast[who])
+        assert client.get(url("election", mission)).status_code == 404
+        for name in ACTIONS:
+            response = client.post(url(name, mission), {"candidate": amina.pk, "statement": "x"})
+            assert response.status_code == 404, name
+        election = Election.objects.get()
+        assert election.is_open and cast_ballots(election) == 0
+        assert election.candidates.count() == 1
+
+    @pytest.mark.parametrize("who", ["hcss", "rc_hc_pakistan", "focal_health", "gcc"])
+    def test_those_who_see_the_mission_but_are_not_on_the_team_may_not_stand_or_vote(
+        self, client, mission, team, cast, who
+    ):
+        amina = stand_after_open(mission, team, cast)
+        client.force_login(cast[who])
+        for name in ("election_stand", "election_vote", "election_withdraw"):
+            response = client.post(url(name, mission), {"candidate": amina.pk})
+            assert response.status_code == 404, name
+        assert cast_ballots(Election.objects.get()) == 0
+
+    def test_members_may_not_open_or_close(self, client, mission, team, cast):
+        amina = stand_after_open(mission, team, cast)
+        vote(mission, team, "ben", amina)
+        client.force_login(user(team, "amina"))
+        for name in ("election_open", "election_close"):
+            assert client.post(url(name, mission)).status_code == 404
+        assert Election.objects.get().is_open
+
+    def test_actions_answer_only_to_post(self, client, mission, team, cast):
+        client.force_login(cast["gcc"])
+        for name in ACTIONS:
+            assert client.get(url(name, mission)).status_code == 405
+
+    def test_the_whole_election_through_the_pages(self, client, mission, team, cast):
+        client.force_login(cast["gcc"])
+        assertContains(client.get(url("election", mission)), "Open the election")
+        response = client.post(url("election_open", mission), follow=True)
+        assertContains(response, "The election is open")
+
+        client.force_login(user(team, "amina"))
+        page = client.get(url("election", mission))
+        assertContains(page, "Stand as candidate")
+        assertContains(page, "Nobody stands yet")
+        response = client.post(
+            url("election_stand", mission), {"statement": "I led two missions."}, follow=True
+        )
+        assertContains(response, "You stand as a candidate.")
+        assertContains(response, "I led two missions.")
+        assertContains(response, "P-5 or equivalent")
+        assertContains(response, "12 years")
+        assertContains(response, "English, French")
+        assertContains(response, "Health")
+
+        client.force_login(user(team, "ben"))
+        page = client.get(url("election", mission))
+        assertContains(page, "Cast my vote")
+        assertContains(page, "secret")
+        assertContains(page, "final")
+        candidate = Candidate.objects.get()
+        response = client.post(
+            url("election_vote", mission), {"candidate": candidate.pk}, follow=True
+        )
+        assertContains(response, "Your vote is cast.")
+        assertContains(response, "You have voted.")
+        assertNotContains(response, "Cast my vote")
+        # Standing after the first vote: the form is gone and the page says why.
+        assertNotContains(response, 'action="' + url("election_stand", mission))
+        assertContains(response, "unfair to the members who have already voted")
+        response = client.post(
+            url("election_vote", mission), {"candidate": candidate.pk}, follow=True
+        )
+        assertContains(response, "You have already voted.")
+        assert Candidate.objects.get().votes == 1
+
+        client.force_login(cast["gcc"])
+        response = client.post(url("election_close", mission), follow=True)
+        assertContains(response, "Amina elected with 1 of 1 votes.")
+        assertContains(response, "Result")
+        assert fresh(user(team, "amina")).has_perm("missions.lead_mission", mission)
+
+        client.force_login(user(team, "carla"))
+        response = client.post(
+            url("election_vote", mission), {"candidate": candidate.pk}, follow=True
+        )
+        assertContains(response, "The election is closed.")
+        assertContains(response, "Did not vote")
+
+    def test_a_vote_without_a_choice_is_asked_again_and_casts_nothing(
+        self, client, mission, team, cast
+    ):
+        stand_after_open(mission, team, cast)
+        client.force_login(user(team, "ben"))
+        response = client.post(url("election_vote", mission), {})
+        assert response.status_code == 400
+        assertContains(response, "Choose a candidate.", status_code=400)
+        response = client.post(url("election_vote", mission), {"candidate": "999999"})
+        assertContains(response, "Choose a candidate.", status_code=400)
+        assert cast_ballots(Election.objects.get()) == 0
+
+    def test_opening_refused_says_why_on_the_page(self, client, cast):
+        mission = make_mission("PAK", status="in_planning")
+        make_member(mission, "amina")
+        client.force_login(cast["gcc"])
+        assertContains(client.get(url("election", mission)), "Confirm the team first")
+        response = client.post(url("election_open", mission), follow=True)
+        assertContains(response, "Confirm the team first")
+        assert not Election.objects.exists()
+
+    def test_earlier_rounds_are_listed_with_their_tally_and_outcome(
+        self, client, mission, team, cast, settings
+    ):
+        settings.ICSM_ELECTION_TIE_RULE = "run_off"
+        election_open(mission, cast["gcc"])
+        candidates = stand(mission, team, "amina", "ben")
+        vote(mission, team, "carla", candidates["amina"])
+        vote(mission, team, "dev", candidates["ben"])
+        election_close(mission, cast["gcc"])
+        client.force_login(cast["hcss"])
+        response = client.get(url("election", mission))
+        assertContains(response, "Earlier rounds")
+        assertContains(response, "Round 1")
+        assertContains(response, "a run-off between them opens as round 2")
+        assertContains(response, "Votes in round 1: 2 cast.")
+        assertNotContains(response, "Votes in round 2")
+
+    def test_the_page_runs_the_same_number_of_queries_whatever_the_team_size(
+        self, client, cast, settings
+    ):
+        settings.ICSM_ELECTION_TIE_RULE = "run_off"
+
+        def page_queries(size: int) -> int:
+            mission = confirmed(make_mission("PAK", status="in_planning", title=f"{size}"))
+            members = [make_member(mission, f"s{size}m{i}", cluster="wash") for i in range(size)]
+            election_open(mission, cast["gcc"])
+            for member in members:
+                election_stand(mission, member.participant, "Statement.")
+            candidates = list(Candidate.objects.filter(election__mission=mission).order_by("pk"))
+            # A tie between the first two: round 1 closes into a run-off, round 2 is open.
+            for member, candidate in zip(members[:2], candidates, strict=False):
+                election_vote(mission, member.participant, candidate.pk)
+            election_close(mission, cast["gcc"])
+            run_off = Election.objects.get(mission=mission, round=2)
+            election_vote(mission, members[0].participant, run_off.candidates.first().pk)
+            client.force_login(members[1].participant)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url("election", mission))
+            assert response.status_code == 200
+            assert len(response.context["voters"]) == size
+            assert len(response.context["earlier"][0].candidates) == size
+            return len(queries)
+
+        assert page_queries(3) == page_queries(30)
+
+
+def stand_after_open(mission, team, cast) -> Candidate:
+    election_open(mission, cast["gcc"])
+    return stand(mission, team, "amina")["amina"]
+
+
+# Secrecy -----------------------------------------------------------------------------------------
+
+
+def test_no_row_links_a_voter_to_a_candidate():
+    """By design: a ballot knows its round and its member, a candidate its round, member
+    and count; nothing else refers to either."""
+
+    def relations(model):
+        return {
+            field.name: field.related_model
+            for field in model._meta.get_fields()
+            if field.is_relation and field.concrete
+        }
+
+    assert relations(Ballot) == {"election": Election, "member": Nomination}
+    assert relations(Candidate) == {"election": Election, "member": Nomination}
+    for model in (Ballot, Candidate):
+        assert not [f for f in model._meta.get_fields() if f.auto_created and f.is_relation]
+    assert {f.name for f in Ballot._meta.concrete_fields} == {"id", "election", "member", "cast_at"}
+
+
+def _normalise(html: str) -> str:
+    """What may differ between two renderings of the same facts: tokens, ids, times."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    html = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", html)
+    return re.sub(r"\d+", "<n>", html)
+
+
+# Two ways the same four members give Amina 3 votes and Ben 1, in the same order: Amina and
+# Ben swap their choices. Nothing anyone can see may tell the two apart.
+SCENARIOS = [
+    [("amina", "amina"), ("ben", "ben"), ("carla", "amina"), ("dev", "amina")],
+    [("amina", "ben"), ("ben", "amina"), ("carla", "amina"), ("dev", "amina")],
+]
+
+
+def test_no_page_and_no_admin_page_tells_who_voted_for_whom(client, mission, team, cast):
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    viewers = {name: nomination.participant for name, nomination in team.items()}
+    viewers.update(gcc=cast["gcc"], hcss=cast["hcss"], superuser=superuser)
+    election = election_open(mission, cast["gcc"])
+    candidates = stand(mission, team, "amina", "ben")
+    admin_pages = [
+        reverse("admin:missions_ballot_changelist"),
+        reverse("admin:missions_election_change", args=[election.pk]),
+    ]
+    # Candidates are shown inside their round; should they get a list of their own, it is
+    # checked too.
+    with contextlib.suppress(NoReverseMatch):
+        admin_pages.append(reverse("admin:missions_candidate_changelist"))
+
+    def look() -> dict[str, str]:
+        seen = {}
+        for name, viewer in viewers.items():
+            client.force_login(viewer)
+            response = client.get(url("election", mission))
+            assert response.status_code == 200
+            seen[name] = _normalise(response.content.decode())
+        client.force_login(superuser)
+        for path in admin_pages:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            seen[path] = _normalise(response.content.decode())
+        return seen
+
+    renderings = []
+    for scenario in SCENARIOS:
+        with transaction.atomic():
+            for voter, choice in scenario:
+                vote(mission, team, voter, candidates[choice])
+            while_open = look()
+            assert "amina for Pakistan floods" in while_open[admin_pages[0]]
+            assert while_open["gcc"].count("<td>Voted</td>") == 4
+            for name, html in while_open.items():
+                # No count while the round is open, for anyone.
+                assert "Votes in round" not in html, name
+                assert "<n> votes" not in html.lower(), name
+            client.force_login(cast["hcss"])
+            response = client.get(url("election", mission))
+            assert all(row.votes is None for row in response.context["current"].candidates)
+            election_close(mission, cast["gcc"])
+            after_close = look()
+            assert "Votes in round <n>: <n> cast." in after_close["hcss"]
+            renderings.append((while_open, after_close))
+            transaction.set_rollback(True)
+
+    assert renderings[0] == renderings[1]
+    assert Candidate.objects.get(pk=candidates["amina"].pk).votes == 0  # rolled back
+
+
+# Races (PostgreSQL: real threads with their own connections) -------------------------------------
+
+
+def _race(*calls) -> list:
+    """Run each call in its own thread, released together; return each result or error."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = ("ok", call())
+        except BaseException as error:  # reported by the test
+            results[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results
+
+
+RACES = 10
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_racing_votes_of_the_same_member_count_once(on_postgres, cast):
+    for attempt in range(RACES):
+        mission = confirmed(make_mission("PAK", status="in_planning", title=f"Race {attempt}"))
+        amina = make_member(mission, f"amina{attempt}")
+        ben = make_member(mission, f"ben{attempt}")
+        election = election_open(mission, cast["gcc"])
+        first = election_stand(mission, amina.participant)
+        second = election_stand(mission, ben.participant)
+        voter = get_user_model().objects.get(pk=ben.participant_id)
+        results = _race(
+            partial(election_vote, mission.pk, voter, first.pk),
+            partial(election_vote, mission.pk, voter, second.pk),
+        )
+        won = [r for r in results if r[0] == "ok"]
+        lost = [r for r in results if r[0] == "error"]
+        assert len(won) == 1, results
+        assert isinstance(lost[0][1], ValidationError), results
+        assert lost[0][1].messages == ["You have already voted."]
+        assert sum(counts(election).values()) == 1
+        assert cast_ballots(election) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_vote_racing_the_close_is_counted_in_the_tally_or_refused(on_postgres, cast):
+    for attempt in range(RACES):
+        mission = confirmed(make_mission("PAK", status="in_planning", title=f"Close {attempt}"))
+        amina = make_member(mission, f"amina{attempt}")
+        ben = make_member(mission, f"ben{attempt}")
+        election = election_open(mission, cast["gcc"])
+        candidate = election_stand(mission, amina.participant)
+        election_vote(mission, amina.participant, candidate.pk)
+        results = _race(
+            partial(election_vote, mission.pk, ben.participant, candidate.pk),
+            partial(election_close, mission.pk, cast["gcc"]),
+        )
+        assert results[1][0] == "ok", results
+        election.refresh_from_db()
+        votes = counts(election)[amina.participant.username]
+        if results[0][0] == "ok":
+            assert votes == 2 and election.outcome.endswith("with 2 of 2 votes.")
+        else:
+            assert results[0][1].messages == ["The election is closed."], results
+            assert votes == 1 and election.outcome.endswith("with 1 of 1 votes.")
+        assert cast_ballots(election) == votes

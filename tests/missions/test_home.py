@@ -1,0 +1,128 @@
+"""The home page: what is waiting for each role, with counts."""
+
+import pytest
+
+from missions.permissions import mission_leader_appoint
+from missions.prioritisation import active_criteria, score_record
+from tests.factories import make_mission
+
+
+def section(response, title):
+    return next(s for s in response.context["sections"] if s["title"] == title)
+
+
+def titles(response):
+    return [s["title"] for s in response.context["sections"]]
+
+
+def test_rc_hc_sees_drafts_of_their_country_only(client, cast):
+    make_mission("PAK", title="Pakistan draft")
+    make_mission("NPL", title="Nepal draft")
+    client.force_login(cast["rc_hc_pakistan"])
+    response = client.get("/")
+    drafts = section(response, "Drafts to finish and submit")
+    assert drafts["count"] == 1
+    assert [m.title for m in drafts["missions"]] == ["Pakistan draft"]
+    assert "Nepal draft" not in response.content.decode()
+
+
+def test_rc_hc_and_hct_see_decisions_on_their_country(client, cast):
+    mission = make_mission("PAK", status="with_task_team", title="Decided one")
+    from missions.services import mission_transition
+
+    mission_transition(mission, "decline", cast["task_team"], reason="No.")
+    for who in ("rc_hc_pakistan", "hct_pakistan"):
+        client.force_login(cast[who])
+        decisions = section(client.get("/"), "Decisions on your country's requests")
+        assert [m.title for m in decisions["missions"]] == ["Decided one"]
+    client.force_login(cast["rc_hc_nepal"])
+    assert section(client.get("/"), "Decisions on your country's requests")["count"] == 0
+
+
+def test_hcss_sees_requests_to_triage(client, cast):
+    make_mission("PAK", status="submitted")
+    make_mission("NPL", status="in_triage")
+    make_mission("NPL", status="with_task_team")
+    client.force_login(cast["hcss"])
+    response = client.get("/")
+    assert section(response, "Requests to triage")["count"] == 2
+    assert "/admin/missions/triagerequest/" in response.content.decode()
+
+
+def test_task_team_sees_what_they_have_not_scored_yet(client, cast):
+    scored = make_mission("PAK", status="with_task_team", title="Scored")
+    make_mission("NPL", status="with_task_team", title="Not scored")
+    score_record(scored, cast["task_team"], {c.pk: 2 for c in active_criteria()})
+    client.force_login(cast["task_team"])
+    to_score = section(client.get("/"), "Requests to score")
+    assert [m.title for m in to_score["missions"]] == ["Not scored"]
+
+
+def test_gcc_sees_missions_to_organise(client, cast):
+    make_mission("PAK", status="approved")
+    make_mission("PAK", status="in_planning")
+    make_mission("PAK", status="submitted")
+    client.force_login(cast["gcc"])
+    assert section(client.get("/"), "Missions to organise")["count"] == 2
+
+
+def test_a_leader_sees_the_missions_they_lead(client, cast):
+    led = make_mission("PAK", status="in_country", title="Led")
+    make_mission("PAK", status="in_country", title="Not led")
+    mission_leader_appoint(led, cast["leader"])
+    client.force_login(cast["leader"])
+    assert [m.title for m in section(client.get("/"), "Missions you lead")["missions"]] == ["Led"]
+
+
+def test_someone_without_a_role_is_told_whom_to_ask(client, cast):
+    client.force_login(cast["outsider"])
+    response = client.get("/")
+    assert response.status_code == 200
+    assert titles(response) == []
+    assert "Ask OCHA" in response.content.decode()
+
+
+def test_anonymous_goes_to_login(client):
+    assert client.get("/").url.startswith("/login/")
+
+
+@pytest.mark.parametrize("who", ["rc_hc_pakistan", "hcss", "task_team", "gcc"])
+def test_home_query_count_does_not_grow(client, cast, who, django_assert_max_num_queries):
+    client.force_login(cast[who])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return len(queries)
+
+    for status in ("draft", "submitted", "with_task_team", "approved"):
+        make_mission("PAK", status=status)
+    few = count()
+    for status in ("draft", "submitted", "with_task_team", "approved") * 8:
+        make_mission("PAK", status=status)
+    assert count() == few
+
+
+def test_a_focal_point_sees_the_missions_their_cluster_is_invited_to(client, cast):
+    from tests.factories import make_invitation
+
+    invited = make_mission("PAK", status="in_planning", title="Invited")
+    make_mission("PAK", status="in_planning", title="Not invited")
+    make_invitation(invited, "health")
+    client.force_login(cast["focal_health"])
+    invitations = section(client.get("/"), "Invitations to nominate participants")
+    assert [m.title for m in invitations["missions"]] == ["Invited"]
+
+
+def test_a_team_member_sees_the_missions_they_are_on(client, cast):
+    from tests.factories import make_member
+
+    mission = make_mission("PAK", status="in_planning", title="Mine")
+    make_mission("PAK", status="in_planning", title="Not mine")
+    member = make_member(mission, "amina")
+    client.force_login(member.participant)
+    assert [m.title for m in section(client.get("/"), "Missions you are on")["missions"]] == [
+        "Mine"
+    ]

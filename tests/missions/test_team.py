@@ -1,0 +1,847 @@
+"""The team: the GCC invites clusters and cross-cutting issues, their focal points share the
+invitation and nominate participants, the GCC accepts or declines each with a reason and
+confirms the team. Out of scope is a 404, everywhere."""
+
+import datetime
+import re
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role
+from clusters.services import role_grant
+from missions.models import Grade, Invitation, Mission, Nomination, Notification
+from missions.selectors import missions_visible_to
+from missions.team import (
+    invitation_share,
+    invitations_send,
+    nomination_create,
+    nomination_decide,
+    nomination_withdraw,
+    nominations_visible_to,
+    team_confirm,
+    team_overview,
+)
+from tests.factories import UserFactory, make_invitation, make_member, make_mission, make_team
+
+User = get_user_model()
+
+
+def cluster(code: str) -> GlobalCluster:
+    return GlobalCluster.objects.get(code=code)
+
+
+def issue(code: str) -> CrossCuttingIssue:
+    return CrossCuttingIssue.objects.get(code=code)
+
+
+def who() -> Organisation:
+    return Organisation.objects.get(acronym="WHO")
+
+
+@pytest.fixture
+def mission(cast):
+    """An approved mission to Pakistan asking for Health, WASH and a gender adviser."""
+    mission = make_mission("PAK", status="approved", title="Pakistan floods support")
+    mission.requested_clusters.set([cluster("health"), cluster("wash")])
+    mission.requested_issues.set([issue("gender")])
+    return mission
+
+
+@pytest.fixture
+def focal_wash(cast):
+    user = UserFactory(username="focal-wash")
+    role_grant(user, Role.CLUSTER_FOCAL_POINT, global_cluster=cluster("wash"))
+    return user
+
+
+@pytest.fixture
+def health(mission):
+    """The Health cluster's invitation to the mission."""
+    return make_invitation(mission, "health")
+
+
+def nomination_data(mission: Mission, invitation: Invitation, **overrides) -> dict:
+    start = mission.preferred_start
+    data = {
+        "invitation": invitation.pk,
+        "full_name": "Amina Khan",
+        "email": "amina.khan@ngo.example",
+        "agency": who().pk,
+        "clusters": [invitation.global_cluster_id],
+        "years_in_field": "12",
+        "previous_missions": "2",
+        "languages": "English, Urdu",
+        "grade": str(Grade.P4),
+        "available_from": start.isoformat(),
+        "available_to": (start + datetime.timedelta(days=20)).isoformat(),
+        "experience": "Health cluster coordinator in two sudden-onset emergencies.",
+    }
+    data.update(overrides)
+    return data
+
+
+def service_fields(mission: Mission, **overrides) -> dict:
+    start = mission.preferred_start
+    fields = {
+        "full_name": "Amina Khan",
+        "email": "amina.khan@ngo.example",
+        "agency": who(),
+        "clusters": [cluster("health")],
+        "years_in_field": 12,
+        "previous_missions": 2,
+        "languages": "English, Urdu",
+        "grade": Grade.P4,
+        "available_from": start,
+        "available_to": start + datetime.timedelta(days=20),
+    }
+    fields.update(overrides)
+    return fields
+
+
+def nominate(mission, invitation, user, **overrides) -> Nomination:
+    return nomination_create(mission, invitation, user, **service_fields(mission, **overrides))
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"missions:{name}", args=args)
+
+
+def recipients_of(mailoutbox) -> set[str]:
+    return {address for message in mailoutbox for address in message.to}
+
+
+# Inviting -----------------------------------------------------------------------------------------
+
+
+class TestInviting:
+    def test_gcc_invites_a_cluster_and_an_issue_and_their_focal_points_may_nominate(
+        self, client, cast, mission, focal_wash, django_capture_on_commit_callbacks
+    ):
+        client.force_login(cast["gcc"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url("invitations", mission.pk),
+                {
+                    "clusters": [cluster("health").pk],
+                    "issues": [issue("gender").pk],
+                    "message": "Please nominate by Friday.",
+                },
+            )
+
+        assertRedirects(response, url("invitations", mission.pk))
+        invitations = Invitation.objects.filter(mission=mission)
+        assert {str(i.invitee) for i in invitations} == {"Health", "Gender"}
+        assert all(i.invited_by == cast["gcc"] for i in invitations)
+        for focal in (cast["focal_health"], cast["cci_gender"]):
+            assert missions_visible_to(focal).filter(pk=mission.pk).exists()
+            assert focal.has_perm("missions.nominate_mission", mission)
+        assert not missions_visible_to(focal_wash).filter(pk=mission.pk).exists()
+
+    def test_only_the_invited_focal_points_are_emailed_with_a_link_to_their_invitation(
+        self, cast, mission, focal_wash, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            created = invitations_send(
+                mission, cast["gcc"], clusters=[cluster("health")], issues=[issue("gender")]
+            )
+
+        assert recipients_of(mailoutbox) == {
+            cast["focal_health"].email,
+            cast["cci_gender"].email,
+        }
+        health_mail = next(m for m in mailoutbox if m.to == [cast["focal_health"].email])
+        health_invitation = next(i for i in created if i.global_cluster_id)
+        assert url("invitation", mission.pk, health_invitation.pk) in health_mail.body
+        assert "Pakistan floods support" in health_mail.subject
+        assert Notification.objects.filter(user=cast["focal_health"]).count() == 1
+        assert not Notification.objects.filter(user=focal_wash).exists()
+
+    def test_the_form_preselects_what_the_request_asked_for_and_not_what_is_invited(
+        self, client, cast, mission, health
+    ):
+        client.force_login(cast["gcc"])
+        response = client.get(url("invitations", mission.pk))
+
+        form = response.context["form"]
+        assert form.initial["clusters"] == [cluster("wash").pk]
+        assert form.initial["issues"] == [issue("gender").pk]
+        assert cluster("health") not in form.fields["clusters"].queryset
+        assertContains(response, "Water, Sanitation and Hygiene (asked for in the request)")
+        assert [str(i.invitee) for i in response.context["invitations"]] == ["Health"]
+
+    def test_inviting_again_keeps_the_existing_invitation_and_tells_nobody_twice(
+        self, cast, mission, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = invitations_send(mission, cast["gcc"], clusters=[cluster("health")])
+            again = invitations_send(mission, cast["gcc"], clusters=[cluster("health").pk])
+
+        assert len(first) == 1 and again == []
+        assert Invitation.objects.filter(mission=mission).count() == 1
+        assert len(mailoutbox) == 1
+
+    def test_choosing_nothing_is_refused_at_the_field(self, client, cast, mission):
+        client.force_login(cast["gcc"])
+        response = client.post(url("invitations", mission.pk), {"clusters": [], "issues": []})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["clusters"]
+        assert not Invitation.objects.exists()
+
+    def test_invitations_are_refused_outside_planning(self, client, cast):
+        mission = make_mission("PAK", status="with_task_team")
+        client.force_login(cast["gcc"])
+        response = client.post(url("invitations", mission.pk), {"clusters": [cluster("wash").pk]})
+
+        assert response.status_code == 200
+        assertContains(response, "only while the mission is approved or in planning")
+        assert not Invitation.objects.exists()
+
+    @pytest.mark.parametrize("role", ["hcss", "focal_health", "task_team", "rc_hc_pakistan"])
+    def test_only_the_gcc_invites(self, client, cast, mission, health, role):
+        client.force_login(cast[role])
+        response = client.post(url("invitations", mission.pk), {"clusters": [cluster("wash").pk]})
+
+        assert response.status_code == 404
+        with pytest.raises(PermissionDenied):
+            invitations_send(mission, cast[role], clusters=[cluster("wash")])
+        assert Invitation.objects.filter(mission=mission).count() == 1
+
+
+# The invitation page and sharing --------------------------------------------------------------
+
+
+class TestInvitationPage:
+    def test_focal_point_sees_the_mission_the_tor_link_and_may_nominate(
+        self, client, cast, mission, health
+    ):
+        client.force_login(cast["focal_health"])
+        response = client.get(url("invitation", mission.pk, health.pk))
+
+        assertContains(response, "Pakistan floods support")
+        assertContains(response, url("tor", mission.pk))
+        assertContains(response, f"{url('nomination_new', mission.pk)}?invitation={health.pk}")
+        assertContains(response, "Send to the partners")
+
+    def test_hcss_reads_it_without_acting(self, client, cast, mission, health):
+        client.force_login(cast["hcss"])
+        response = client.get(url("invitation", mission.pk, health.pk))
+
+        assertContains(response, "Invitation of Health")
+        assertNotContains(response, "Send to the partners")
+        assertNotContains(response, "Nominate a participant")
+
+    def test_sharing_records_who_when_and_whom_and_emails_each_partner_alone(
+        self, client, cast, mission, health, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        client.force_login(cast["focal_health"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url("invitation", mission.pk, health.pk),
+                {"emails": "a@msf.example, b@irc.example\nA@msf.example", "note": "By Friday."},
+            )
+
+        assertRedirects(response, url("invitation", mission.pk, health.pk))
+        health.refresh_from_db()
+        assert health.shared_by == cast["focal_health"]
+        assert health.shared_at is not None
+        assert health.shared_with.splitlines() == ["a@msf.example", "b@irc.example"]
+        assert sorted(m.to for m in mailoutbox) == [["a@msf.example"], ["b@irc.example"]]
+        assert mailoutbox[0].reply_to == [cast["focal_health"].email]
+        assert "By Friday." in mailoutbox[0].body
+        assert url("invitation", mission.pk, health.pk) in mailoutbox[0].body
+
+    @pytest.mark.parametrize(
+        "emails",
+        ["not-an-address", "", " ".join(f"p{i}@ngo.example" for i in range(51))],
+        ids=["bad", "empty", "51"],
+    )
+    def test_bad_addresses_are_refused_at_the_field_and_nothing_is_sent(
+        self, client, cast, mission, health, emails, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        client.force_login(cast["focal_health"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url("invitation", mission.pk, health.pk), {"emails": emails})
+
+        assert response.status_code == 200
+        assert response.context["share_form"].errors["emails"]
+        health.refresh_from_db()
+        assert health.shared_at is None and health.shared_with == ""
+        assert mailoutbox == []
+
+    def test_a_focal_point_of_another_invited_cluster_may_not_share(self, cast, mission, health):
+        wash = make_invitation(mission, "wash")
+        focal_wash = UserFactory(username="focal-wash")
+        role_grant(focal_wash, Role.CLUSTER_FOCAL_POINT, global_cluster=cluster("wash"))
+        with pytest.raises(PermissionDenied):
+            invitation_share(health, focal_wash, emails=["a@ngo.example"])
+        assert invitation_share(wash, focal_wash, emails=["a@ngo.example"]).shared_at
+
+
+# Nominating ---------------------------------------------------------------------------------------
+
+
+class TestNominating:
+    def test_focal_point_nominates_an_existing_user_and_the_gcc_is_told(
+        self, client, cast, mission, health, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        existing = UserFactory(username="amina", email="Amina.Khan@ngo.example")
+        client.force_login(cast["focal_health"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url("nomination_new", mission.pk), nomination_data(mission, health)
+            )
+
+        nomination = Nomination.objects.get()
+        assertRedirects(response, url("nomination", mission.pk, nomination.pk))
+        assert nomination.participant == existing
+        assert nomination.agency == who()
+        assert list(nomination.clusters.all()) == [cluster("health")]
+        assert nomination.status == Nomination.Status.PROPOSED
+        assert nomination.nominated_by == cast["focal_health"]
+        assert (nomination.years_in_field, nomination.grade) == (12, Grade.P4)
+        assert recipients_of(mailoutbox) == {cast["gcc"].email, existing.email}
+
+    def test_the_form_preselects_the_invitations_cluster(self, client, cast, mission, health):
+        client.force_login(cast["focal_health"])
+        response = client.get(url("nomination_new", mission.pk))
+
+        form = response.context["form"]
+        assert form.initial["invitation"] == health.pk
+        assert form.initial["clusters"] == [cluster("health").pk]
+
+    def test_a_new_person_gets_an_account_and_a_link_to_set_a_password_then_logs_in(
+        self, client, cast, mission, health, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        client.force_login(cast["focal_health"])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                url("nomination_new", mission.pk),
+                nomination_data(mission, health, email="new.person@ngo.example"),
+            )
+
+        person = User.objects.get(email="new.person@ngo.example")
+        assert (person.first_name, person.last_name) == ("Amina", "Khan")
+        assert not person.has_usable_password()
+        assert Nomination.objects.get().participant == person
+        invitation_mail = next(m for m in mailoutbox if "set your password" in m.subject)
+        assert invitation_mail.to == ["new.person@ngo.example"]
+        assert person.username in invitation_mail.body
+        link = re.search(r"http\S+/account/set-password/\S+/", invitation_mail.body).group(0)
+
+        client.logout()
+        form_page = client.get(urlparse(link).path, follow=True)
+        assert form_page.context["validlink"]
+        done = client.post(
+            form_page.redirect_chain[-1][0],
+            {"new_password1": "Tarbela-river-2026!", "new_password2": "Tarbela-river-2026!"},
+            follow=True,
+        )
+        assertContains(done, "Your password is set")
+        assert client.login(username=person.username, password="Tarbela-river-2026!")
+        # The link works once.
+        assert not client.get(urlparse(link).path, follow=True).context["validlink"]
+
+    def test_availability_outside_the_missions_dates_is_refused_at_the_field(
+        self, client, cast, mission, health
+    ):
+        after = mission.preferred_end + datetime.timedelta(days=5)
+        users_before = User.objects.count()
+        client.force_login(cast["focal_health"])
+        response = client.post(
+            url("nomination_new", mission.pk),
+            nomination_data(
+                mission,
+                health,
+                email="new.person@ngo.example",
+                available_from=after.isoformat(),
+                available_to=(after + datetime.timedelta(days=10)).isoformat(),
+            ),
+        )
+
+        assert response.status_code == 200
+        assert "does not overlap" in response.context["form"].errors["available_from"][0]
+        assert not Nomination.objects.exists()
+        assert User.objects.count() == users_before
+
+    def test_the_dates_in_the_country_count_once_set(self, cast, mission, health):
+        start = mission.preferred_start
+        Mission.objects.filter(pk=mission.pk).update(
+            in_country_from=start + datetime.timedelta(days=30),
+            in_country_to=start + datetime.timedelta(days=40),
+        )
+        mission.refresh_from_db()
+        with pytest.raises(ValidationError) as refused:
+            nominate(mission, health, cast["focal_health"])  # free only in the preferred dates
+        assert "available_from" in refused.value.message_dict
+
+    def test_a_second_live_nomination_of_the_same_person_is_refused(
+        self, client, cast, mission, health
+    ):
+        nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["gcc"])
+        response = client.post(url("nomination_new", mission.pk), nomination_data(mission, health))
+
+        assert response.status_code == 200
+        assert "already nominated" in response.context["form"].errors["email"][0]
+        assert Nomination.objects.count() == 1
+
+    def test_a_declined_person_may_be_nominated_again(self, cast, mission, health):
+        first = nominate(mission, health, cast["focal_health"])
+        nomination_decide(first, cast["gcc"], accept=False, reason="Dates too short.")
+        again = nominate(mission, health, cast["focal_health"])
+        assert again.participant == first.participant
+
+    @pytest.mark.parametrize(
+        "field, value",
+        [
+            ("email", "not-an-email"),
+            ("available_from", "31/02/2026"),
+            ("years_in_field", "ten"),
+            ("previous_missions", "-1"),
+            ("grade", "99"),
+            ("full_name", ""),
+            ("agency", "999999"),
+        ],
+    )
+    def test_bad_input_gives_a_message_at_the_field_and_changes_nothing(
+        self, client, cast, mission, health, field, value
+    ):
+        users_before = User.objects.count()
+        client.force_login(cast["focal_health"])
+        response = client.post(
+            url("nomination_new", mission.pk),
+            nomination_data(mission, health, **{"email": "new.person@ngo.example", field: value}),
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors[field]
+        assertContains(response, "Nothing was saved yet")
+        assert not Nomination.objects.exists()
+        assert User.objects.count() == users_before
+
+    def test_availability_ending_before_it_starts_is_refused(self, client, cast, mission, health):
+        start = mission.preferred_start
+        client.force_login(cast["focal_health"])
+        response = client.post(
+            url("nomination_new", mission.pk),
+            nomination_data(
+                mission,
+                health,
+                available_from=(start + datetime.timedelta(days=5)).isoformat(),
+                available_to=start.isoformat(),
+            ),
+        )
+
+        assert response.context["form"].errors["available_to"]
+        assert not Nomination.objects.exists()
+
+    def test_a_cross_cutting_issue_focal_point_nominates_through_its_invitation(
+        self, cast, mission
+    ):
+        gender = Invitation.objects.create(mission=mission, cross_cutting_issue=issue("gender"))
+        invitations_send(mission, cast["gcc"], issues=[issue("gender")])  # grants; keeps the row
+        nomination = nominate(
+            mission, gender, cast["cci_gender"], clusters=[], cross_cutting_issues=[issue("gender")]
+        )
+        assert list(nomination.cross_cutting_issues.all()) == [issue("gender")]
+
+    def test_the_nominating_focal_point_withdraws_a_proposed_nomination(
+        self, client, cast, mission, health
+    ):
+        nomination = nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["focal_health"])
+        client.post(url("nomination_withdraw", mission.pk, nomination.pk))
+
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.WITHDRAWN
+
+    def test_a_focal_point_cannot_withdraw_an_accepted_member(self, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        nomination_decide(nomination, cast["gcc"], accept=True, reason="Strong profile.")
+        with pytest.raises(ValidationError):
+            nomination_withdraw(nomination, cast["focal_health"])
+
+
+# The GCC's decision ------------------------------------------------------------------------------
+
+
+class TestDeciding:
+    def test_accepting_puts_the_participant_on_the_team_and_tells_focal_point_and_participant(
+        self, client, cast, mission, health, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        nomination = nominate(mission, health, cast["focal_health"])
+        participant = nomination.participant
+        client.force_login(cast["gcc"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url("nomination_decide", mission.pk, nomination.pk),
+                {"decision": "accept", "reason": "Strong coordination record.", "back": "team"},
+            )
+
+        assertRedirects(response, url("team", mission.pk))
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.ACCEPTED
+        assert nomination.decided_by == cast["gcc"]
+        assert nomination.decision_reason == "Strong coordination record."
+        participant = User.objects.get(pk=participant.pk)  # fresh permission cache
+        assert missions_visible_to(participant).filter(pk=mission.pk).exists()
+        assert participant.has_perm("missions.serve_on_mission", mission)
+        assert recipients_of(mailoutbox) >= {cast["focal_health"].email, participant.email}
+        decided = [m for m in mailoutbox if "Nomination accepted" in m.subject]
+        assert sorted(m.to[0] for m in decided) == sorted(
+            [cast["focal_health"].email, participant.email]
+        )
+        assert all("Strong coordination record." in m.body for m in decided)
+
+    @pytest.mark.parametrize("decision", ["accept", "decline"])
+    def test_a_reason_is_required_either_way(self, client, cast, mission, health, decision):
+        nomination = nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["gcc"])
+        response = client.post(
+            url("nomination_decide", mission.pk, nomination.pk),
+            {"decision": decision, "reason": "  "},
+        )
+
+        assert response.status_code == 200
+        assert response.context["decision_form"].errors["reason"]
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.PROPOSED
+        with pytest.raises(ValidationError):
+            nomination_decide(nomination, cast["gcc"], accept=decision == "accept", reason="")
+
+    def test_the_focal_point_sees_the_decision_and_its_reason(self, client, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        nomination_decide(nomination, cast["gcc"], accept=False, reason="Not free long enough.")
+        client.force_login(cast["focal_health"])
+
+        for page in (
+            url("invitation", mission.pk, health.pk),
+            url("nomination", mission.pk, nomination.pk),
+        ):
+            response = client.get(page)
+            assertContains(response, "Not free long enough.")
+            assertContains(response, "Declined")
+
+    def test_a_declined_participant_does_not_see_the_mission(self, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        nomination_decide(nomination, cast["gcc"], accept=False, reason="Not free long enough.")
+        assert not missions_visible_to(nomination.participant).filter(pk=mission.pk).exists()
+
+    def test_a_decided_nomination_is_not_decided_again(self, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        nomination_decide(nomination, cast["gcc"], accept=True, reason="Good.")
+        with pytest.raises(ValidationError):
+            nomination_decide(nomination, cast["gcc"], accept=False, reason="Changed my mind.")
+
+    @pytest.mark.parametrize("role", ["focal_health", "hcss", "task_team"])
+    def test_only_the_gcc_decides(self, client, cast, mission, health, role):
+        nomination = nominate(mission, health, cast["focal_health"])
+        client.force_login(cast[role])
+        response = client.post(
+            url("nomination_decide", mission.pk, nomination.pk),
+            {"decision": "accept", "reason": "Why not."},
+        )
+        assert response.status_code == 404
+        with pytest.raises(PermissionDenied):
+            nomination_decide(nomination, cast[role], accept=True, reason="Why not.")
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.PROPOSED
+
+
+# Confirming the team -----------------------------------------------------------------------------
+
+
+class TestConfirmingTheTeam:
+    def test_a_team_without_members_cannot_be_confirmed(self, cast, mission):
+        with pytest.raises(ValidationError, match="no member yet"):
+            team_confirm(mission, cast["gcc"])
+
+    def test_every_nomination_must_be_decided_first(self, client, cast, mission, health):
+        make_team(mission, 2)
+        nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["gcc"])
+        response = client.post(url("team_confirm", mission.pk), follow=True)
+
+        assertContains(response, "still waiting")
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is None
+
+    def test_the_gcc_confirms_the_team(self, client, cast, mission):
+        make_team(mission, 2)
+        client.force_login(cast["gcc"])
+        response = client.post(url("team_confirm", mission.pk))
+
+        assertRedirects(response, url("team", mission.pk))
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is not None
+        assert mission.team_confirmed_by == cast["gcc"]
+
+    def test_a_new_acceptance_unconfirms_the_team(self, cast, mission, health):
+        make_team(mission, 2)
+        team_confirm(mission, cast["gcc"])
+        nomination = nominate(mission, health, cast["focal_health"])
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is not None  # a proposal alone changes no team
+
+        nomination_decide(nomination, cast["gcc"], accept=True, reason="Adds surge capacity.")
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is None and mission.team_confirmed_by is None
+
+    def test_the_gcc_withdrawing_a_member_unconfirms_and_takes_back_their_access(
+        self, cast, mission
+    ):
+        member, _ = make_team(mission, 2)
+        team_confirm(mission, cast["gcc"])
+        nomination_withdraw(member, cast["gcc"])
+
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is None
+        assert not missions_visible_to(member.participant).filter(pk=mission.pk).exists()
+
+    @pytest.mark.parametrize("role", ["focal_health", "hcss", "rc_hc_pakistan"])
+    def test_only_the_gcc_confirms(self, client, cast, mission, health, role):
+        make_team(mission, 2)
+        client.force_login(cast[role])
+        assert client.post(url("team_confirm", mission.pk)).status_code == 404
+        mission.refresh_from_db()
+        assert mission.team_confirmed_at is None
+
+    def test_confirming_is_refused_outside_planning(self, cast):
+        mission = make_mission("PAK", status="ready")
+        make_team(mission, 2)
+        with pytest.raises(ValidationError, match="approved or in planning"):
+            team_confirm(mission, cast["gcc"])
+
+
+# The team page ----------------------------------------------------------------------------------
+
+
+class TestTeamPage:
+    def test_shows_size_and_coverage_against_the_request(self, client, cast, mission):
+        make_member(mission, "dr-aziz", cluster="health")
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(url("team", mission.pk))
+
+        overview = response.context["overview"]
+        assert (overview["size"], overview["suggested_size"]) == (1, 4)
+        assert overview["clusters_covered"] == [cluster("health")]
+        assert overview["clusters_missing"] == [cluster("wash")]
+        assert overview["issues_missing"] == [issue("gender")]
+        assertContains(response, "✗ not yet covered")
+        assertContains(response, "Dr-Aziz")
+        assertNotContains(response, "Confirm the team</button>")
+
+    def test_the_gcc_sees_pending_nominations_with_a_decision_form_each(
+        self, client, cast, mission, health
+    ):
+        nomination = nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["gcc"])
+        response = client.get(url("team", mission.pk))
+
+        assertContains(response, url("nomination_decide", mission.pk, nomination.pk))
+        assertContains(response, f'id="id_decide_{nomination.pk}_reason"')
+
+    def test_a_team_member_sees_the_team_read_only(self, client, cast, mission):
+        member = make_member(mission, "member-one")
+        client.force_login(member.participant)
+        response = client.get(url("team", mission.pk))
+
+        assert response.status_code == 200
+        assertNotContains(response, "Record the decision")
+        assert client.get(url("invitations", mission.pk)).status_code == 404
+        assert client.get(url("nomination", mission.pk, member.pk)).status_code == 200
+
+    def test_team_overview_counts_pending_and_confirmation(self, cast, mission, health):
+        make_team(mission, 2)
+        nominate(mission, health, cast["focal_health"])
+        overview = team_overview(mission)
+        assert (overview["size"], overview["pending"], overview["confirmed"]) == (2, 1, False)
+
+    @pytest.mark.parametrize("viewer", ["gcc", "focal_health"])
+    def test_the_team_page_runs_as_many_queries_for_30_members_as_for_3(self, client, cast, viewer):
+        def count(size: int) -> int:
+            mission = make_mission("PAK", status="in_planning", title=f"Team of {size}")
+            make_team(mission, size)
+            for i in range(size):
+                make_member(mission, f"pending-{size}-{i}", status=Nomination.Status.PROPOSED)
+            client.force_login(cast[viewer])
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url("team", mission.pk))
+            assert response.status_code == 200
+            assert len(response.context["overview"]["members"]) == size
+            return len(queries)
+
+        assert count(3) == count(30)
+
+    def test_the_invitation_page_runs_as_many_queries_for_30_nominations_as_for_3(
+        self, client, cast
+    ):
+        def count(size: int) -> int:
+            mission = make_mission("PAK", status="in_planning", title=f"Team of {size}")
+            invitation = make_team(mission, size)[0].invitation
+            client.force_login(cast["focal_health"])
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url("invitation", mission.pk, invitation.pk))
+            assert len(response.context["nominations"]) == size
+            return len(queries)
+
+        assert count(3) == count(30)
+
+
+# Scope --------------------------------------------------------------------------------------------
+
+
+class TestScope:
+    @pytest.fixture
+    def nominated(self, cast, mission, health):
+        return nominate(mission, health, cast["focal_health"])
+
+    def pages(self, mission, health, nomination) -> list[tuple[str, str, dict]]:
+        return [
+            ("get", url("invitations", mission.pk), {}),
+            ("post", url("invitations", mission.pk), {"clusters": [cluster("wash").pk]}),
+            ("get", url("invitation", mission.pk, health.pk), {}),
+            ("post", url("invitation", mission.pk, health.pk), {"emails": "a@ngo.example"}),
+            ("get", url("nomination_new", mission.pk), {}),
+            ("post", url("nomination_new", mission.pk), nomination_data(mission, health)),
+            ("get", url("nomination", mission.pk, nomination.pk), {}),
+            (
+                "post",
+                url("nomination_decide", mission.pk, nomination.pk),
+                {"decision": "accept", "reason": "Fine."},
+            ),
+            ("post", url("nomination_withdraw", mission.pk, nomination.pk), {}),
+            ("post", url("nomination_account_invitation", mission.pk, nomination.pk), {}),
+            ("get", url("team", mission.pk), {}),
+            ("post", url("team_confirm", mission.pk), {}),
+        ]
+
+    @pytest.mark.parametrize("who", ["focal_wash", "rc_hc_nepal", "hct_nepal", "outsider"])
+    def test_out_of_scope_users_get_404_everywhere_and_change_nothing(
+        self, client, cast, focal_wash, mission, health, nominated, who
+    ):
+        user = focal_wash if who == "focal_wash" else cast[who]
+        client.force_login(user)
+        for method, page, data in self.pages(mission, health, nominated):
+            response = getattr(client, method)(page, data)
+            assert response.status_code == 404, (method, page)
+
+        nominated.refresh_from_db()
+        health.refresh_from_db()
+        assert nominated.status == Nomination.Status.PROPOSED
+        assert Nomination.objects.count() == 1
+        assert Invitation.objects.count() == 1
+        assert health.shared_at is None
+
+    def test_a_focal_point_of_another_invited_cluster_sees_nothing_of_this_clusters(
+        self, client, cast, focal_wash, mission, health, nominated
+    ):
+        wash = make_invitation(mission, "wash")
+        client.force_login(focal_wash)
+
+        assert client.get(url("invitation", mission.pk, wash.pk)).status_code == 200
+        assert client.get(url("invitation", mission.pk, health.pk)).status_code == 404
+        assert client.get(url("nomination", mission.pk, nominated.pk)).status_code == 404
+        for name in ("nomination_decide", "nomination_withdraw"):
+            assert client.post(url(name, mission.pk, nominated.pk)).status_code == 404
+        team_page = client.get(url("team", mission.pk))
+        assert team_page.context["pending"] == []
+        invitations = client.get(url("invitations", mission.pk)).context["invitations"]
+        assert [str(i.invitee) for i in invitations] == ["Water, Sanitation and Hygiene"]
+        # Nominating through Health's invitation is refused, by the form and the service.
+        response = client.post(url("nomination_new", mission.pk), nomination_data(mission, health))
+        assert response.context["form"].errors["invitation"]
+        with pytest.raises(PermissionDenied):
+            nominate(mission, health, focal_wash, email="someone@ngo.example")
+
+    def test_nominations_visible_to_scopes_by_role(
+        self, cast, focal_wash, mission, health, nominated
+    ):
+        make_invitation(mission, "wash")
+        assert list(nominations_visible_to(cast["gcc"], mission)) == [nominated]
+        assert list(nominations_visible_to(cast["hcss"], mission)) == [nominated]
+        assert list(nominations_visible_to(cast["focal_health"], mission)) == [nominated]
+        assert list(nominations_visible_to(focal_wash, mission)) == []
+        assert list(nominations_visible_to(cast["rc_hc_pakistan"], mission)) == []
+        assert list(nominations_visible_to(cast["rc_hc_nepal"], mission)) == []
+
+    def test_the_country_sees_the_team_but_not_invitations_or_nominations(
+        self, client, cast, mission, health, nominated
+    ):
+        client.force_login(cast["rc_hc_pakistan"])
+        assert client.get(url("team", mission.pk)).status_code == 200
+        assert client.get(url("invitations", mission.pk)).status_code == 404
+        assert client.get(url("invitation", mission.pk, health.pk)).status_code == 404
+        assert client.get(url("nomination", mission.pk, nominated.pk)).status_code == 404
+        assert client.post(url("team_confirm", mission.pk)).status_code == 404
+
+    def test_hcss_sees_all_planning(self, client, cast, mission, health, nominated):
+        client.force_login(cast["hcss"])
+        for page in (
+            url("invitations", mission.pk),
+            url("invitation", mission.pk, health.pk),
+            url("nomination", mission.pk, nominated.pk),
+            url("team", mission.pk),
+        ):
+            assert client.get(page).status_code == 200, page
+
+    def test_a_participant_may_get_a_new_set_password_link_from_the_nominator(
+        self, client, cast, mission, health, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        nomination = nominate(mission, health, cast["focal_health"], email="late@ngo.example")
+        client.force_login(cast["focal_health"])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("nomination_account_invitation", mission.pk, nomination.pk))
+        assert [m.to for m in mailoutbox] == [["late@ngo.example"]]
+
+
+class TestMailDelivery:
+    def test_a_partner_email_that_fails_is_retried_and_the_share_stays_recorded(
+        self, cast, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        import smtplib
+
+        from celery.exceptions import Retry
+
+        from missions.tasks import send_email_task
+        from missions.team import invitation_share
+
+        def broken_send(self, fail_silently=False):
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+
+        monkeypatch.setattr("django.core.mail.EmailMessage.send", broken_send)
+        mission = make_mission("PAK", status="in_planning")
+        invitation = make_invitation(mission, "health")
+        queued = []
+        monkeypatch.setattr(send_email_task, "delay", lambda *args: queued.append(args))
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation_share(invitation, cast["gcc"], emails=["partner@ngo.example"])
+        invitation.refresh_from_db()
+        assert invitation.shared_with == "partner@ngo.example"
+        [(subject, body, to, reply_to)] = queued
+        assert to == ["partner@ngo.example"]
+        with pytest.raises(Retry):
+            send_email_task.apply(args=[subject, body, to, reply_to])
+
+    def test_the_set_password_link_is_made_by_the_worker_and_only_while_needed(
+        self, cast, mailoutbox
+    ):
+        from missions.tasks import account_invitation_task
+
+        newcomer = UserFactory(username="new@ngo.example", email="new@ngo.example")
+        newcomer.set_unusable_password()
+        newcomer.save()
+        assert account_invitation_task.apply(args=[newcomer.pk]).get() is True
+        assert "/account/set-password/" in mailoutbox[-1].body
+        newcomer.set_password("chosen")
+        newcomer.save()
+        assert account_invitation_task.apply(args=[newcomer.pk]).get() is False
+        assert len(mailoutbox) == 1
