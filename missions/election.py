@@ -66,7 +66,8 @@ def election_overview(mission: Mission) -> dict:
 
     Keys: state ("not_opened", "open" or "closed"), round (the latest round's number or None),
     candidates, voted and eligible (counts of the latest round: candidates standing, members
-    who have voted, members who may vote), winner (a user or None), outcome (text).
+    who have voted, members who may vote), winner (a user or None), leader_left (the winner has
+    since left the team), outcome (text).
     """
     latest = (
         Election.objects.filter(mission=mission)
@@ -85,6 +86,11 @@ def election_overview(mission: Mission) -> dict:
                 .values("size")
             ),
             voted_count=Count("ballots", filter=Q(ballots__cast_at__isnull=False), distinct=True),
+            winner_on_team=Exists(
+                Nomination.objects.filter(
+                    mission=OuterRef("mission"), participant=OuterRef("winner"), status=ACCEPTED
+                )
+            ),
         )
         .order_by("-round")
         .first()
@@ -97,6 +103,7 @@ def election_overview(mission: Mission) -> dict:
             "voted": 0,
             "eligible": 0,
             "winner": None,
+            "leader_left": False,
             "outcome": "",
         }
     return {
@@ -107,6 +114,8 @@ def election_overview(mission: Mission) -> dict:
         # While open, the team as it is now (a newcomer's ballot is made when they vote).
         "eligible": (latest.team_size or 0) if latest.is_open else latest.eligible_count,
         "winner": latest.winner,
+        # The elected leader has since left the team: the post is vacant until a new round.
+        "leader_left": latest.winner_id is not None and not latest.winner_on_team,
         "outcome": latest.outcome,
     }
 
@@ -278,7 +287,7 @@ def _open_problem(mission: Mission) -> str:
         return problem
     if mission.team_confirmed_at is None:
         return "Confirm the team first: its members elect the leader once the team is confirmed."
-    elected = Election.objects.filter(mission=mission, winner__isnull=False).first()
+    elected = Election.objects.filter(mission=mission).leader_on_team().first()
     if elected is not None:
         return f"The team has elected its leader already: {person(elected.winner)}."
     if Election.objects.filter(mission=mission, closed_at__isnull=True).exists():
@@ -298,9 +307,9 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
     """What `user` may do on the election page now, and why not when it helps to say.
 
     `current` is the latest round (or None). Keys: is_gcc, may_open, open_problem, may_close,
-    close_problem, member (their nomination or None), candidacy (their Candidate in the open
-    round or None), may_stand, may_withdraw, stand_problem, may_vote, has_voted,
-    vote_problem.
+    close_problem, leader_left (its winner has since left the team), member (their nomination
+    or None), candidacy (their Candidate in the open round or None), may_stand, may_withdraw,
+    stand_problem, may_vote, has_voted, vote_problem.
     """
     is_gcc = _is_gcc(mission, user)
     member = team_member(mission, user)
@@ -319,6 +328,11 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
         "may_vote": False,
         "has_voted": False,
         "vote_problem": "",
+        "leader_left": bool(
+            current is not None
+            and current.winner_id
+            and not Election.objects.filter(pk=current.pk).leader_on_team().exists()
+        ),
     }
     state_problem = _round_problem(mission)
     voting_began = is_open and current.ballots.filter(cast_at__isnull=False).exists()

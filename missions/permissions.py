@@ -129,11 +129,10 @@ def team_member_grant(nomination: Nomination) -> None:
 
 
 def team_member_revoke(nomination: Nomination) -> None:
-    """Take back what team_member_grant gave (a withdrawn participant); a leader keeps sight."""
-    held = MissionUserObjectPermission.objects.filter(
-        user_id=nomination.participant_id, content_object_id=nomination.mission_id
-    )
-    codenames = list(TEAM_PERMS)
-    if held.filter(permission__codename="lead_mission").exists():
-        codenames.remove("view_mission")
-    held.filter(permission__codename__in=codenames).delete()
+    """Take back what team_member_grant gave (a withdrawn participant), and the leader's
+    permissions too: a leader who leaves the team no longer leads it."""
+    MissionUserObjectPermission.objects.filter(
+        user_id=nomination.participant_id,
+        content_object_id=nomination.mission_id,
+        permission__codename__in={*TEAM_PERMS, *LEADER_PERMS},
+    ).delete()

@@ -196,9 +196,11 @@ def team_confirmed(mission: Mission) -> list[Missing]:
 
 @Guard
 def leader_elected(mission: Mission) -> list[Missing]:
-    if not mission.elections.filter(closed_at__isnull=False, winner__isnull=False).exists():
-        return [Missing("election", "The team has not elected its leader yet.")]
-    return []
+    if mission.elections.leader_on_team().exists():
+        return []
+    if mission.elections.filter(winner__isnull=False).exists():
+        return [Missing("election", "The elected leader has left the team: elect a new leader.")]
+    return [Missing("election", "The team has not elected its leader yet.")]
 
 
 def relevant_issues(mission: Mission):

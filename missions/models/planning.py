@@ -208,6 +208,21 @@ class Nomination(models.Model):
 # The leader's election ------------------------------------------------------------------------
 
 
+class ElectionQuerySet(models.QuerySet):
+    def leader_on_team(self) -> "ElectionQuerySet":
+        """Closed rounds whose winner is still on the team. A leader whose nomination is later
+        withdrawn leaves the post vacant; the closed record itself never changes."""
+        return self.filter(closed_at__isnull=False, winner__isnull=False).filter(
+            models.Exists(
+                Nomination.objects.filter(
+                    mission=models.OuterRef("mission"),
+                    participant=models.OuterRef("winner"),
+                    status=Nomination.Status.ACCEPTED,
+                )
+            )
+        )
+
+
 class Election(models.Model):
     """One round of the team's vote for its leader. A run-off is a further round.
 
@@ -236,6 +251,8 @@ class Election(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     outcome = models.TextField(blank=True)
+
+    objects = ElectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["mission", "round"]

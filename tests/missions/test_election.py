@@ -34,6 +34,7 @@ from missions.models import (
     Notification,
 )
 from missions.models.mission import leader_elected
+from missions.team import nomination_withdraw, team_confirm
 from tests.factories import UserFactory, make_member, make_mission
 
 ACTIONS = [
@@ -518,6 +519,59 @@ class TestClosing:
         assert Notification.objects.filter(user=cast["gcc"], mission=mission).count() == 1
 
 
+class TestLeaderLeavesTheTeam:
+    """A leader whose nomination the GCC withdraws no longer leads; the closed record stays,
+    and the team elects a new leader in a further round."""
+
+    @pytest.fixture
+    def amina_elected(self, mission, team, opened, cast) -> Election:
+        amina = stand(mission, team, "amina")["amina"]
+        vote(mission, team, "ben", amina)
+        return election_close(mission, cast["gcc"])
+
+    def test_the_post_falls_vacant_and_the_record_stays(
+        self, client, mission, team, amina_elected, cast
+    ):
+        before = Election.objects.values().get(pk=amina_elected.pk)
+        nomination_withdraw(team["amina"], cast["gcc"])
+
+        amina = fresh(user(team, "amina"))
+        assert not amina.has_perm("missions.lead_mission", mission)
+        assert not amina.has_perm("missions.view_mission", mission)
+        assert [m.message for m in leader_elected.missing(mission)] == [
+            "The elected leader has left the team: elect a new leader."
+        ]
+        assert Election.objects.values().get(pk=amina_elected.pk) == before
+        assert election_overview(mission)["leader_left"] is True
+        client.force_login(cast["gcc"])
+        assertContains(client.get(url("election", mission)), "has since left the team")
+        assertContains(client.get(url("planning", mission)), "has left the team")
+
+    def test_the_team_elects_a_new_leader_in_a_further_round(
+        self, mission, team, amina_elected, cast
+    ):
+        nomination_withdraw(team["amina"], cast["gcc"])
+        with pytest.raises(ValidationError, match="Confirm the team first"):
+            election_open(mission, cast["gcc"])
+        team_confirm(mission, cast["gcc"])
+        second = election_open(mission, cast["gcc"])
+        assert second.round == 2
+        assert team["amina"].pk not in set(second.ballots.values_list("member", flat=True))
+        ben = election_stand(mission, user(team, "ben"))
+        vote(mission, team, "carla", ben)
+        assert election_close(mission, cast["gcc"]).winner == user(team, "ben")
+        assert fresh(user(team, "ben")).has_perm("missions.lead_mission", mission)
+        assert leader_elected(mission)
+        assert election_overview(mission)["leader_left"] is False
+
+    def test_another_member_leaving_changes_nothing_for_the_leader(
+        self, mission, team, amina_elected, cast
+    ):
+        nomination_withdraw(team["dev"], cast["gcc"])
+        assert fresh(user(team, "amina")).has_perm("missions.lead_mission", mission)
+        assert leader_elected(mission)
+
+
 # The overview ------------------------------------------------------------------------------------
 
 
@@ -530,6 +584,7 @@ class TestOverview:
             "voted": 0,
             "eligible": 0,
             "winner": None,
+            "leader_left": False,
             "outcome": "",
         }
 
