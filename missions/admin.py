@@ -28,6 +28,16 @@ from missions.triage import (
 )
 from missions.views.mission import step_inputs
 
+# What a mission is and where it stands: the top of both the mission and the triage pages.
+HEADER_FIELDS = [
+    "title",
+    "country",
+    "mission_type",
+    "parent",
+    "status",
+    "requested_by",
+    "submitted_at",
+]
 # The request as the RC/HC office wrote it, on both the mission's page and the triage queue's.
 REQUEST_FIELDSET = (
     "The request",
@@ -198,17 +208,7 @@ class MissionAdmin(TransitionStepsMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {
-                "fields": [
-                    "title",
-                    "country",
-                    "mission_type",
-                    "parent",
-                    "status",
-                    "requested_by",
-                    "submitted_at",
-                ]
-            },
+            {"fields": HEADER_FIELDS},
         ),
         REQUEST_FIELDSET,
         ("Triage", {"fields": ["triage_note", "revision_questions"]}),
@@ -330,18 +330,7 @@ class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {
-                "fields": [
-                    "title",
-                    "country",
-                    "mission_type",
-                    "parent",
-                    "status",
-                    "requested_by",
-                    "submitted_at",
-                    "waiting",
-                ]
-            },
+            {"fields": [*HEADER_FIELDS, "waiting"]},
         ),
         REQUEST_FIELDSET,
         (
