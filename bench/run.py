@@ -119,7 +119,7 @@ def run(count: int) -> int:
 
         return get
 
-    from missions.tor import tor_current
+    from missions.services.tor import tor_current
     from reports.models import Document
 
     document = Document.objects.create(

@@ -26,8 +26,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("missions/", include("missions.urls")),
-    path("task-team/", include("missions.urls_board")),
-    path("lessons/", include("missions.urls_lessons")),
+    path("task-team/", include("missions.urls.prioritisation")),
+    path("lessons/", include("missions.urls.lessons")),
     path("documents/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

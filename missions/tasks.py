@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clusters.models import Role
-from missions.models import Mission, Notification, ReminderSent, Status
-from missions.notices import notify, notify_transition, recipients, send_notification_email
-from missions.services import after_transition
+from missions.models import Mission, Notification, ReminderSent
+from missions.services.notices import notify, notify_transition, recipients, send_notification_email
+from missions.workflow import Status, after_transition
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def account_invitation_task(user_pk: int) -> bool:
     The link's token is made here, in the worker, so it never waits in the broker; a person
     who has set a password meanwhile gets nothing.
     """
-    from missions.team import account_invitation_email
+    from missions.services.team import account_invitation_email
 
     user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
     if user is None or not user.email or user.has_usable_password():
@@ -134,6 +134,6 @@ def deferral_reminders_task() -> int:
 @shared_task
 def briefing_reminders_task() -> int:
     # Imported here: missions.preparation imports this module for queue_emails.
-    from missions.preparation import remind_briefings
+    from missions.services.preparation import remind_briefings
 
     return remind_briefings()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from missions.selectors import missions_visible_to
+from missions.selectors.missions import missions_visible_to
 from reports.models import Document
 from reports.services import document_retry
 

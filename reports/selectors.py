@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from missions.models import Mission, ToRVersion
-from missions.selectors import missions_visible_to
+from missions.selectors.missions import missions_visible_to
 from reports.models import Document
 
 

@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from missions.models import Mission, ToRVersion
-from missions.selectors import missions_visible_to
-from missions.tor import SECTIONS, section_label
+from missions.selectors.missions import missions_visible_to
+from missions.services.tor import SECTIONS, section_label
 from reports.models import STALLED_AFTER, Document, document_path
 from reports.pdf import render_pdf
 from reports.selectors import tor_current_version

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from missions.selectors import get_mission_for
-from missions.uploads import clean_filename
+from formats.uploads import clean_filename
+from missions.selectors.missions import get_mission_for
 from missions.views.files import private_file_response
 from reports.models import Document
 from reports.selectors import documents_visible_to, tor_document

@@ -22,8 +22,8 @@ from missions.models import (
     ToRVersion,
 )
 from missions.models.mission import relevant_issues
-from missions.permissions import invitation_grant, team_member_grant
-from missions.services import mission_create
+from missions.services.mission import mission_create
+from missions.services.permissions import invitation_grant, team_member_grant
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -168,3 +168,17 @@ def make_ready_to_confirm(mission: Mission) -> Mission:
             )
     mission.refresh_from_db()
     return mission
+
+
+# The cast's users who cannot see a Pakistan mission at all: a service refuses them as "not
+# found" (a 404), where a user who sees the mission but may not act gets PermissionDenied.
+OUT_OF_SCOPE = {"outsider", "rc_hc_nepal", "hct_nepal"}
+
+
+def refusal(who: str) -> type[Exception]:
+    """The exception a service raises when cast member `who` tries a step they may not take."""
+    from django.core.exceptions import PermissionDenied
+
+    from missions.workflow import MissionNotFound
+
+    return MissionNotFound if who in OUT_OF_SCOPE else PermissionDenied

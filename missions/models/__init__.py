@@ -1,67 +1,48 @@
+"""The missions app's models, one module per stage of the procedure."""
+
+from missions.models.election import Ballot, Candidate, Election
 from missions.models.intake import Attachment, Comment
+from missions.models.lessons import Lesson
 from missions.models.mission import (
-    LIFECYCLE,
-    OPEN_STATES,
+    MISSION,
     TRANSITION_NAMES,
-    Guard,
-    Missing,
     Mission,
     MissionGroupObjectPermission,
     MissionUserObjectPermission,
-    Status,
     TransitionLog,
     TriageRequest,
-    lifecycle_steps,
-    may,
 )
 from missions.models.notices import Notification, ReminderSent
-from missions.models.planning import (
-    Ballot,
-    Candidate,
-    ChecklistItem,
-    Election,
-    Grade,
-    Invitation,
-    IssueCoverage,
-    Lesson,
-    LogisticsEntry,
-    Nomination,
-    TermsOfReference,
-    ToRVersion,
-)
+from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.prioritisation import RankAdjustment, Score, ScoringCriterion
+from missions.models.team import Grade, Invitation, Nomination
+from missions.models.tor import TermsOfReference, ToRVersion
 
 __all__ = [
+    "MISSION",
+    "TRANSITION_NAMES",
+    "Attachment",
     "Ballot",
     "Candidate",
     "ChecklistItem",
+    "Comment",
     "Election",
     "Grade",
     "Invitation",
     "IssueCoverage",
     "Lesson",
     "LogisticsEntry",
-    "Nomination",
-    "TermsOfReference",
-    "ToRVersion",
-    "LIFECYCLE",
-    "OPEN_STATES",
-    "TRANSITION_NAMES",
-    "Attachment",
-    "Comment",
-    "Guard",
-    "Missing",
     "Mission",
     "MissionGroupObjectPermission",
     "MissionUserObjectPermission",
+    "Nomination",
     "Notification",
     "RankAdjustment",
     "ReminderSent",
     "Score",
     "ScoringCriterion",
-    "Status",
+    "TermsOfReference",
+    "ToRVersion",
     "TransitionLog",
     "TriageRequest",
-    "lifecycle_steps",
-    "may",
 ]

@@ -3,12 +3,10 @@
 Every rule of the procedure that decides whether a transition may happen is declared on the
 transition itself: who (`permission=`, an object permission on this mission) and what must
 hold first (`conditions=`, guards that can say in plain words what is missing). Status only
-changes through `missions.services.mission_transition`.
+changes through `missions.services.mission.mission_transition`, which runs `MISSION`.
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -17,65 +15,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_TRIAGE = "in_triage", "In triage"
-    WITH_TASK_TEAM = "with_task_team", "With the Task Team"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
-    DEFERRED = "deferred", "Deferred"
-    IN_PLANNING = "in_planning", "In planning"
-    READY = "ready", "Ready to deploy"
-    IN_COUNTRY = "in_country", "In country"
-    REPORTING = "reporting", "Reporting"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-# States from which a mission can still be cancelled: everything not already ended.
-OPEN_STATES = [
-    s for s in Status.values if s not in (Status.DECLINED, Status.CLOSED, Status.CANCELLED)
-]
-
-
-class Missing(NamedTuple):
-    """One thing a guard found missing: the form field it belongs to, and a plain sentence."""
-
-    field: str
-    message: str
-
-
-class Guard:
-    """A transition condition that can also say what is missing.
-
-    `check(mission)` returns a list of Missing; django-fsm sees a callable that is true
-    when nothing is missing. Adding a rule to a transition is adding one Guard to its list.
-    """
-
-    def __init__(self, check):
-        self.check = check
-        self.__name__ = check.__name__
-
-    def __call__(self, mission: Mission) -> bool:
-        return not self.check(mission)
-
-    def missing(self, mission: Mission) -> list[Missing]:
-        return list(self.check(mission))
-
-
-def may(codename: str):
-    """A transition permission: the user holds `codename` on this very mission."""
-
-    def has_permission(mission: Mission, user) -> bool:
-        return user.is_active and user.has_perm(f"missions.{codename}", mission)
-
-    has_permission.__name__ = f"may_{codename}"
-    has_permission.codename = codename
-    return has_permission
+from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
+from missions.models.team import Nomination
+from missions.models.tor import TermsOfReference
+from missions.workflow import OPEN_STATES, TRIAGE_QUEUE_STATES, Guard, Machine, Missing, Status, may
 
 
 def _blank(value) -> bool:
@@ -180,7 +123,6 @@ def decision_communicated(mission: Mission) -> list[Missing]:
 
 @Guard
 def tor_final(mission: Mission) -> list[Missing]:
-    from missions.models.planning import TermsOfReference
 
     if not TermsOfReference.objects.filter(mission=mission, final_version__isnull=False).exists():
         return [Missing("tor", "Mark the Terms of Reference final.")]
@@ -206,7 +148,6 @@ def leader_elected(mission: Mission) -> list[Missing]:
 def relevant_issues(mission: Mission):
     """The cross-cutting issues the mission must cover: those the request asked for and those
     the GCC invited."""
-    from clusters.models import CrossCuttingIssue
 
     return CrossCuttingIssue.objects.filter(
         models.Q(requested_in=mission) | models.Q(invitation__mission=mission)
@@ -216,7 +157,6 @@ def relevant_issues(mission: Mission):
 @Guard
 def issues_covered(mission: Mission) -> list[Missing]:
     """Each relevant issue is on the team, supported remotely, or has its briefing paper."""
-    from missions.models.planning import IssueCoverage, Nomination
 
     Mode = IssueCoverage.Mode
     covered = IssueCoverage.objects.filter(mission=mission).filter(
@@ -241,7 +181,6 @@ def issues_covered(mission: Mission) -> list[Missing]:
 def logistics_complete(mission: Mission) -> list[Missing]:
     """The dates in the country are set and every checklist item is done (or not needed),
     for the mission and for each team member."""
-    from missions.models.planning import ChecklistItem, LogisticsEntry, Nomination
 
     missing = []
     if mission.in_country_from is None or mission.in_country_to is None:
@@ -416,7 +355,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         status,
-        source=[Status.SUBMITTED, Status.IN_TRIAGE],
+        source=TRIAGE_QUEUE_STATES,
         target=Status.DRAFT,
         permission=may("triage_mission"),
         custom={"label": "Return for revision", "inputs": ("reason",)},
@@ -603,44 +542,6 @@ class MissionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Mission, on_delete=models.CASCADE)
 
 
-# The main road of the lifecycle, for the picture on the mission page.
-LIFECYCLE = [
-    Status.DRAFT,
-    Status.SUBMITTED,
-    Status.IN_TRIAGE,
-    Status.WITH_TASK_TEAM,
-    Status.APPROVED,
-    Status.IN_PLANNING,
-    Status.READY,
-    Status.IN_COUNTRY,
-    Status.REPORTING,
-    Status.FOLLOW_UP,
-    Status.CLOSED,
-]
-
-
-def lifecycle_steps(status: str) -> list[dict]:
-    """The main road with each step marked done, current or to come.
-
-    A mission off the road (declined, deferred, cancelled) shows where it left it.
-    """
-    off_road = {Status.DECLINED: Status.WITH_TASK_TEAM, Status.DEFERRED: Status.WITH_TASK_TEAM}
-    anchor = off_road.get(status, status)
-    position = LIFECYCLE.index(anchor) if anchor in LIFECYCLE else -1
-    steps = []
-    for index, step in enumerate(LIFECYCLE):
-        if status == Status.CANCELLED:
-            state = "todo"
-        elif index < position or (index == position and status != anchor):
-            state = "done"
-        elif index == position:
-            state = "current"
-        else:
-            state = "todo"
-        steps.append({"value": step, "label": step.label, "state": state})
-    return steps
-
-
 class TriageRequest(Mission):
     """The HCSS triage queue in the admin: submitted requests and those in triage."""
 
@@ -648,3 +549,14 @@ class TriageRequest(Mission):
         proxy = True
         verbose_name = "request to triage"
         verbose_name_plural = "triage queue"
+
+
+# The mission's state machine as the runner (missions.workflow) takes it.
+MISSION = Machine(
+    name="mission",
+    model=Mission,
+    transitions=TRANSITION_NAMES,
+    log_model=TransitionLog,
+    log_fk="mission",
+    noun="mission",
+)

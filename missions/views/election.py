@@ -16,7 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from missions.election import (
+from missions.models import Mission
+from missions.selectors.missions import get_mission_for
+from missions.services.election import (
     STATEMENT_MAX_LENGTH,
     CandidateRow,
     election_close,
@@ -29,8 +31,6 @@ from missions.election import (
     election_withdraw_candidacy,
     team_member,
 )
-from missions.models import Mission
-from missions.selectors import get_mission_for
 
 
 class StandForm(forms.Form):

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from clusters.models import Role
 from clusters.selectors import user_roles
-from missions.models import MissionUserObjectPermission, Notification, Score, Status
-from missions.selectors import missions_visible_to
+from missions.models import MissionUserObjectPermission, Notification, Score
+from missions.selectors.missions import missions_visible_to
+from missions.workflow import Status
 
 SHOWN = 5
 

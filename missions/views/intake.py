@@ -17,26 +17,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from missions.forms import CommentForm, EndorsementForm, RequestForm
-from missions.models import Mission, Status
-from missions.selectors import get_mission_for
-from missions.services import (
+from formats.uploads import download_name
+from missions.forms.intake import CommentForm, EndorsementForm, RequestForm
+from missions.models import Mission
+from missions.selectors.missions import get_mission_for
+from missions.services.intake import (
     ENDORSABLE_STATES,
-    MissionNotFound,
     RequestNotEditable,
-    TransitionError,
     attachment_add,
     attachment_delete,
     comment_add,
     mission_endorse,
     mission_request_create,
-    mission_transition,
     mission_update_request,
     request_countries,
     request_editable_by,
 )
-from missions.uploads import download_name
+from missions.services.mission import mission_transition
 from missions.views.files import private_file_response
+from missions.workflow import MissionNotFound, Status, TransitionError
 
 
 def _render_form(

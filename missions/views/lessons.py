@@ -10,16 +10,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from missions.lessons import (
-    get_lesson_for,
-    lesson_add,
-    lesson_may_add,
-    lesson_search,
-    lessons_mark_missions,
-    lessons_open,
-)
-from missions.lessons_forms import LessonForm, LessonSearchForm
-from missions.selectors import get_mission_for
+from missions.forms.lessons import LessonForm, LessonSearchForm
+from missions.selectors.lessons import get_lesson_for, lesson_search, lessons_mark_missions
+from missions.selectors.missions import get_mission_for
+from missions.services.lessons import lesson_add, lesson_may_add, lessons_open
 
 PAGE_SIZE = 20
 

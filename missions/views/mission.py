@@ -5,11 +5,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from missions.lessons import lesson_may_add
-from missions.models import TRANSITION_NAMES, Status, lifecycle_steps
-from missions.selectors import get_mission_for, missions_visible_to, transitions_for
-from missions.services import MissionNotFound, TransitionError, mission_transition
+from missions.forms.mission import step_inputs
+from missions.models import TRANSITION_NAMES
+from missions.selectors.missions import get_mission_for, missions_visible_to, transitions_for
+from missions.services.lessons import lesson_may_add
+from missions.services.mission import mission_transition
 from missions.views.intake import detail_context
+from missions.workflow import MissionNotFound, Status, TransitionError, lifecycle_steps
 
 PAGE_SIZE = 50
 # From the approval on, the mission has a planning file worth linking to.
@@ -22,16 +24,6 @@ PLANNING_SHOWN = [
     Status.FOLLOW_UP,
     Status.CLOSED,
 ]
-
-
-def step_inputs(post) -> dict:
-    """What a step's form posts, as the runner takes it (the admin's buttons post the same)."""
-    return {
-        "comment": post.get("comment", ""),
-        "expected_status": post.get("expected_status") or None,
-        "reason": post.get("reason", ""),
-        "revisit_on": post.get("revisit_on", ""),
-    }
 
 
 @login_required

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from missions.models import lifecycle_steps
-from missions.planning import planning_overview
-from missions.selectors import get_mission_for
+from missions.selectors.missions import get_mission_for
+from missions.services.planning import planning_overview
+from missions.workflow import lifecycle_steps
 
 
 @login_required

@@ -16,9 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from formats.uploads import download_name
+from missions.forms.preparation import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
 from missions.models import IssueCoverage, Mission
 from missions.models.mission import relevant_issues
-from missions.preparation import (
+from missions.selectors.missions import get_mission_for
+from missions.services.preparation import (
     briefing_may_upload,
     briefing_upload,
     briefing_uploader,
@@ -34,9 +37,6 @@ from missions.preparation import (
     not_editable_message,
     preparation_may_edit,
 )
-from missions.preparation_forms import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
-from missions.selectors import get_mission_for
-from missions.uploads import download_name
 from missions.views.files import private_file_response
 
 

@@ -15,9 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from missions.forms.team import DecisionForm, InvitationForm, NominationForm, ShareForm
 from missions.models import Invitation, Mission, Nomination
-from missions.selectors import get_mission_for
-from missions.team import (
+from missions.selectors.missions import get_mission_for
+from missions.services.team import (
     PLANNING_STATES,
     account_invitation_resend,
     invitation_share,
@@ -38,7 +39,6 @@ from missions.team import (
     team_confirm_missing,
     team_overview,
 )
-from missions.team_forms import DecisionForm, InvitationForm, NominationForm, ShareForm
 
 
 def _not_found() -> Http404:

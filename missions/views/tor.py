@@ -14,9 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from missions.forms.tor import ToRFinalForm, ToRForm
 from missions.models import Mission, ToRVersion
-from missions.selectors import get_mission_for
-from missions.tor import (
+from missions.selectors.missions import get_mission_for
+from missions.services.tor import (
     SECTIONS,
     section_label,
     tor_diff,
@@ -28,7 +29,6 @@ from missions.tor import (
     tor_start,
     tor_versions,
 )
-from missions.tor_forms import ToRFinalForm, ToRForm
 
 
 def _sections(version: ToRVersion | None) -> list[dict]:

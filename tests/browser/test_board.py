@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from missions.models import Mission, Score, ScoringCriterion, Status
+from missions.models import Mission, Score, ScoringCriterion
+from missions.workflow import Status
 from tests.browser.conftest import login
 from tests.factories import make_mission
 

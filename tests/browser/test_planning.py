@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from clusters.models import GlobalCluster
 from missions.models import Election, Grade, Mission, Nomination
-from missions.team import invitations_send
+from missions.services.team import invitations_send
 from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, login
 from tests.factories import UserFactory, make_member, make_mission
 

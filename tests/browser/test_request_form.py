@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clusters.models import Country
-from missions.models import Mission, Status
+from missions.models import Mission
+from missions.workflow import Status
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

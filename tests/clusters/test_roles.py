@@ -17,8 +17,8 @@ from clusters.models import (
     RoleAssignment,
 )
 from clusters.services import HCSS_ADMIN_GROUP, HCSS_ADMIN_PERMISSIONS
-from missions.permissions import mission_sync_permissions
-from missions.selectors import missions_visible_to
+from missions.selectors.missions import missions_visible_to
+from missions.services.permissions import mission_sync_permissions
 from tests.factories import UserFactory, make_mission
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from clusters.models import Role
 from clusters.services import role_grant
-from missions.tor import tor_save, tor_start
+from missions.services.tor import tor_save, tor_start
 from reports.models import Document
 from reports.services import document_request
 from tests.factories import UserFactory, make_mission

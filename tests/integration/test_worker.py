@@ -10,7 +10,7 @@ from django.conf import settings
 from clusters.models import Country, Role
 from clusters.services import role_grant
 from missions.models import Notification
-from missions.services import mission_transition
+from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 from tests.integration.conftest import wait_for
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clusters.models import Role
 from clusters.services import role_grant
 from missions.models import Mission, RankAdjustment, Score, ScoringCriterion
-from missions.prioritisation import (
+from missions.services.prioritisation import (
     BoardRow,
     rank_rows,
     request_score,

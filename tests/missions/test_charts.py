@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from missions.charts import bar_chart, format_value
-from missions.dashboard import _month_starts, median_days_in_state
+from formats.charts import bar_chart, format_value
+from missions.selectors.dashboard import _month_starts, median_days_in_state
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

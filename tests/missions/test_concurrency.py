@@ -13,12 +13,8 @@ from django.db import connection
 from clusters.models import Role
 from clusters.services import role_grant
 from missions.models import Mission, TransitionLog
-from missions.services import (
-    StaleTransition,
-    TransitionError,
-    TransitionRefused,
-    mission_transition,
-)
+from missions.services.mission import mission_transition
+from missions.workflow import StaleTransition, TransitionError, TransitionRefused
 from tests.factories import UserFactory, make_mission
 
 ROUNDS = 25

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clusters.models import RoleAssignment
-from missions.demo import DEMO_PASSWORD
+from missions.demo.load import DEMO_PASSWORD
 from missions.models import Mission, TransitionLog
-from missions.selectors import missions_visible_to
+from missions.selectors.missions import missions_visible_to
 
 HISTORICAL = {
     "Sudan 2009: inter-cluster support mission": "SDN",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from missions.permissions import mission_leader_appoint
-from missions.prioritisation import active_criteria, score_record
+from missions.services.permissions import mission_leader_appoint
+from missions.services.prioritisation import active_criteria, score_record
 from tests.factories import make_mission
 
 
@@ -28,7 +28,7 @@ def test_rc_hc_sees_drafts_of_their_country_only(client, cast):
 
 def test_rc_hc_and_hct_see_decisions_on_their_country(client, cast):
     mission = make_mission("PAK", status="with_task_team", title="Decided one")
-    from missions.services import mission_transition
+    from missions.services.mission import mission_transition
 
     mission_transition(mission, "decline", cast["task_team"], reason="No.")
     for who in ("rc_hc_pakistan", "hct_pakistan"):

@@ -13,7 +13,8 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from clusters.models import Country, GlobalCluster
 from missions.models import Attachment, Comment, Mission, ScoringCriterion, TransitionLog
-from missions.services import attachment_add, mission_transition
+from missions.services.intake import attachment_add
+from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 
 NEW_URL = reverse("missions:new")

@@ -13,19 +13,12 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from clusters.models import Country, GlobalCluster
-from missions.demo import HISTORICAL
-from missions.lessons import (
-    DEMO_LESSONS,
-    lesson_add,
-    lesson_may_add,
-    lesson_search,
-    lessons_for_planning,
-    lessons_load_demo,
-    lessons_visible_to,
-    tags_normalise,
-)
+from missions.demo.lessons import DEMO_LESSONS, lessons_load_demo
+from missions.demo.load import HISTORICAL
 from missions.models import Lesson, Mission
-from missions.permissions import mission_leader_appoint
+from missions.selectors.lessons import lesson_search, lessons_for_planning, lessons_visible_to
+from missions.services.lessons import lesson_add, lesson_may_add, tags_normalise
+from missions.services.permissions import mission_leader_appoint
 from tests.factories import make_member, make_mission
 
 LIST_URL = reverse("lessons:list")

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from missions.models import Notification, ReminderSent
-from missions.notices import notify_transition
-from missions.services import mission_transition
+from missions.services.mission import mission_transition
+from missions.services.notices import notify_transition
 from missions.tasks import remind_deferred, send_notification_email_task
 from tests.factories import make_mission
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from clusters.models import CrossCuttingIssue
-from missions.lessons import lesson_add
 from missions.models import Election, IssueCoverage, LogisticsEntry, Mission
-from missions.planning import readiness
+from missions.services.lessons import lesson_add
+from missions.services.planning import readiness
 from tests.factories import make_member, make_mission, make_ready_to_confirm
 
 

@@ -28,8 +28,8 @@ from missions.models import (
     ReminderSent,
 )
 from missions.models.mission import issues_covered, logistics_complete
-from missions.permissions import invitation_grant, mission_leader_appoint
-from missions.preparation import (
+from missions.services.permissions import invitation_grant, mission_leader_appoint
+from missions.services.preparation import (
     briefing_upload,
     coverage_overview,
     coverage_rows,
@@ -42,7 +42,7 @@ from missions.preparation import (
     remind_briefings,
 )
 from missions.tasks import briefing_reminders_task
-from tests.factories import UserFactory, make_member, make_mission, make_team
+from tests.factories import UserFactory, make_member, make_mission, make_team, refusal
 
 Mode = IssueCoverage.Mode
 Status = LogisticsEntry.Status
@@ -187,7 +187,7 @@ class TestCoverage:
 
     @pytest.mark.parametrize("who", ["hct_pakistan", "cci_gender", "hcss", "outsider"])
     def test_only_the_gcc_and_the_leader_set_coverage(self, cast, mission, who):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal(who)):
             coverage_set(mission, cast[who], issue("age"), mode=Mode.REMOTE, remote_focal_point="X")
 
     def test_coverage_is_fixed_once_the_mission_is_ready(self, cast, mission):
@@ -507,11 +507,11 @@ class TestLogistics:
 
     @pytest.mark.parametrize("who", ["hct_pakistan", "cci_gender", "outsider", "rc_hc_nepal"])
     def test_only_the_gcc_and_the_leader_change_logistics(self, cast, mission, who):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal(who)):
             logistics_update(
                 mission, cast[who], items(per_participant=False)[0], None, status=Status.DONE
             )
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refusal(who)):
             logistics_set_dates(mission, cast[who], today(), today())
 
     def test_logistics_complete_passes_when_everything_is_done(self, cast, mission):

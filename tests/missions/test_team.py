@@ -17,8 +17,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.services import role_grant
 from missions.models import Grade, Invitation, Mission, Nomination, Notification
-from missions.selectors import missions_visible_to
-from missions.team import (
+from missions.selectors.missions import missions_visible_to
+from missions.services.team import (
     invitation_share,
     invitations_send,
     nomination_create,
@@ -811,8 +811,8 @@ class TestMailDelivery:
 
         from celery.exceptions import Retry
 
+        from missions.services.team import invitation_share
         from missions.tasks import send_email_task
-        from missions.team import invitation_share
 
         def broken_send(self, fail_silently=False):
             raise smtplib.SMTPServerDisconnected("mail server went away")

@@ -6,16 +6,17 @@ import pytest
 from django.db import transaction
 
 from clusters.models import CrossCuttingIssue
-from missions.models import TRANSITION_NAMES, Mission, Status, TermsOfReference, TransitionLog
-from missions.permissions import mission_leader_appoint
-from missions.services import (
+from missions.models import TRANSITION_NAMES, Mission, TermsOfReference, TransitionLog
+from missions.services.mission import mission_transition
+from missions.services.permissions import mission_leader_appoint
+from missions.workflow import (
     MissionNotFound,
     StaleTransition,
+    Status,
     TransitionError,
     TransitionNotPermitted,
     TransitionRefused,
     after_transition,
-    mission_transition,
 )
 from tests.factories import make_member, make_mission, make_ready_to_confirm
 
@@ -225,7 +226,7 @@ class TestGuards:
 
         # The notices go out after commit; then the GCC may start.
         mission.refresh_from_db()
-        from missions.notices import notify_transition
+        from missions.services.notices import notify_transition
 
         notify_transition(mission.log.get(transition="approve").pk)
         mission_transition(mission, "start_planning", cast["gcc"])
@@ -412,12 +413,12 @@ class TestGuards:
 class TestSideEffects:
     @pytest.fixture
     def effects(self):
-        from missions import services
+        from missions import workflow
 
         calls = []
         after_transition("submit")(calls.append)
         yield calls
-        services._after_commit["submit"].remove(calls.append)
+        workflow._after_commit[("mission", "submit")].remove(calls.append)
 
     def test_side_effects_run_after_commit_with_the_log_row(
         self, cast, effects, django_capture_on_commit_callbacks

@@ -14,7 +14,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import Country
 from clusters.services import hcss_admin_group
 from missions.models import Mission, TransitionLog
-from missions.services import mission_transition
+from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 from tests.missions.admin_helpers import listed, messages_of, status_of
 

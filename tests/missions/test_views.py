@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import Country, Role
 from clusters.services import role_grant
 from missions.models import TransitionLog
-from missions.services import mission_transition
+from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 
 LIST_URL = reverse("missions:list")

@@ -15,7 +15,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from clusters.models import Country, Role
 from clusters.services import role_grant
-from missions.tor import tor_mark_final, tor_save, tor_start
+from missions.services.tor import tor_mark_final, tor_save, tor_start
 from reports import services
 from reports.admin import DocumentAdmin
 from reports.models import Document

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from missions.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from missions.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo
 
 
 class Command(BaseCommand):

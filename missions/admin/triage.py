@@ -1,0 +1,234 @@
+"""The HCSS desk. Lists go through the scope selector; status changes through the runner."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from formats.charts import bar_chart
+
+# What a mission is and where it stands: the top of both the mission and the triage pages.
+from missions.admin.mission import (
+    HEADER_FIELDS,
+    REQUEST_FIELDSET,
+    TransitionLogInline,
+    TransitionStepsMixin,
+)
+from missions.models import TriageRequest
+from missions.selectors.dashboard import TOP_COUNTRIES, dashboard_figures
+from missions.selectors.missions import missions_visible_to
+from missions.selectors.triage import (
+    TRIAGE_QUEUE_STATES,
+    days_waiting,
+    is_overdue,
+    overdue_cutoff,
+    triage_target_days,
+)
+from missions.services.mission import mission_transition
+from missions.workflow import TransitionError
+
+
+class TriageStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in TRIAGE_QUEUE_STATES]
+
+    def queryset(self, request, queryset):
+        if self.value() in TRIAGE_QUEUE_STATES:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class WaitingTooLongFilter(admin.SimpleListFilter):
+    title = "waiting too long"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"Yes: over {triage_target_days()} days"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        cutoff = overdue_cutoff()
+        if self.value() == "yes":
+            return queryset.filter(submitted_at__lte=cutoff)
+        if self.value() == "no":
+            return queryset.filter(Q(submitted_at__gt=cutoff) | Q(submitted_at__isnull=True))
+        return queryset
+
+
+@admin.register(TriageRequest)
+class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
+    """HCSS's daily queue: requests submitted or in triage, oldest first."""
+
+    list_display = ["title", "country", "mission_type", "status", "waiting"]
+    list_filter = [
+        TriageStatusFilter,
+        ("country", admin.RelatedOnlyFieldListFilter),
+        "mission_type",
+        WaitingTooLongFilter,
+    ]
+    list_select_related = ["country"]
+    search_fields = ["title", "country__name", "country__code"]
+    ordering = ["submitted_at", "pk"]
+    actions = ["start_triage"]
+    transition_names = ("start_triage", "return_for_revision", "forward")
+    inlines = [TransitionLogInline]
+    # HCSS reads the request as the RC/HC office wrote it; the triage note is its own part.
+    fieldsets = [
+        (
+            None,
+            {"fields": [*HEADER_FIELDS, "waiting"]},
+        ),
+        REQUEST_FIELDSET,
+        (
+            "Triage",
+            {
+                "fields": ["triage_note", "revision_questions"],
+                "description": (
+                    "The triage note records that you checked the request is complete; "
+                    "the request cannot go to the Task Team without it. Questions for the "
+                    "RC/HC office go with 'Return for revision' below."
+                ),
+            },
+        ),
+    ]
+    readonly_fields = [
+        name
+        for _, options in fieldsets
+        for entry in options["fields"]
+        for name in (entry if isinstance(entry, tuple) else (entry,))
+        if name != "triage_note"
+    ]
+
+    def get_queryset(self, request):
+        in_queue = missions_visible_to(request.user).filter(status__in=TRIAGE_QUEUE_STATES)
+        # The selector returns Missions; the admin of a proxy wants its own class.
+        return TriageRequest.objects.filter(pk__in=in_queue.values("pk"))
+
+    def has_add_permission(self, request):
+        return False  # requests come from the RC/HC office, through the site
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Days waiting", ordering="-submitted_at")
+    def waiting(self, obj):
+        days = days_waiting(obj.submitted_at)
+        if days is None:
+            return "—"
+        text = f"{days} day" if days == 1 else f"{days} days"
+        if not is_overdue(days):
+            return text
+        return format_html(
+            '<strong class="icsm-overdue" style="color: var(--error-fg, #ba2121)">'
+            '<span aria-hidden="true">⚠</span> {}, over the {}-day target</strong>',
+            text,
+            triage_target_days(),
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Only the triage note is edited here: write only it, so an edit made to the
+        # request meanwhile (on the site or in the mission admin) is not overwritten.
+        obj.save(update_fields=["triage_note", "updated_at"])
+
+    def after_step_url(self, request, pk) -> str:
+        if self.get_queryset(request).filter(pk=pk).exists():
+            return super().after_step_url(request, pk)
+        # Returned or forwarded: it has left the queue, so back to the queue.
+        return reverse("admin:missions_triagerequest_changelist")
+
+    @admin.action(description="Start triage of the selected requests", permissions=["change"])
+    def start_triage(self, request, queryset):
+        moved, refused = [], []
+        for mission in queryset.order_by("submitted_at", "pk"):
+            try:
+                mission_transition(mission.pk, "start_triage", request.user)
+            except TransitionError as error:
+                refused.append((mission, error))
+            else:
+                moved.append(mission)
+        if moved:
+            self.message_user(
+                request,
+                f"Triage started on {len(moved)} request{'' if len(moved) == 1 else 's'}.",
+                messages.SUCCESS,
+            )
+        for mission, error in refused:
+            details = " ".join([error.message, *(item.message for item in error.missing)])
+            self.message_user(request, f"'{mission}' was not moved: {details}", messages.WARNING)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": "Triage queue",
+            "triage_target_days": triage_target_days(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        dashboard = self.admin_site.admin_view(self.dashboard_view)
+        return [path("dashboard/", dashboard, name="missions_dashboard"), *super().get_urls()]
+
+    def dashboard_view(self, request):
+        """HCSS's overview: where the missions it may see stand, and how long each step takes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        figures = dashboard_figures(request.user)
+        charts = [
+            {
+                "id": "by-state",
+                "title": "Missions by state",
+                "rows": figures["states"],
+                "heading": "State",
+                "unit": "",
+                "value_heading": "Missions",
+            },
+            {
+                "id": "by-country",
+                "title": f"Missions by country (top {TOP_COUNTRIES})",
+                "rows": figures["countries"],
+                "heading": "Country",
+                "unit": "",
+                "value_heading": "Missions",
+            },
+            {
+                "id": "by-month",
+                "title": "Requests submitted per month (last 12 months)",
+                "rows": figures["months"],
+                "heading": "Month",
+                "unit": "",
+                "value_heading": "Requests submitted",
+            },
+            {
+                "id": "time-in-state",
+                "title": "Median days spent in each state",
+                "note": "Counted from the transition log: only stays that have ended.",
+                "rows": figures["time_in_state"],
+                "heading": "State",
+                "unit": "days",
+                "value_heading": "Median days",
+            },
+        ]
+        for chart in charts:
+            # bar_chart escapes every label and value it writes.
+            chart["svg"] = mark_safe(
+                bar_chart(
+                    chart["rows"], title=chart["title"], chart_id=chart["id"], unit=chart["unit"]
+                )
+            )
+        queue_url = reverse("admin:missions_triagerequest_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "HCSS dashboard",
+            "opts": self.opts,
+            "figures": figures,
+            "charts": charts,
+            "queue_url": queue_url,
+            "overdue_url": f"{queue_url}?overdue=yes",
+            "triage_target_days": triage_target_days(),
+        }
+        return TemplateResponse(request, "admin/missions/dashboard.html", context)

@@ -1,0 +1,113 @@
+"""The leader's election: rounds, candidates and ballots."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from missions.models.team import Nomination
+
+
+class ElectionQuerySet(models.QuerySet):
+    def leader_on_team(self) -> "ElectionQuerySet":
+        """Closed rounds whose winner is still on the team. A leader whose nomination is later
+        withdrawn leaves the post vacant; the closed record itself never changes."""
+        return self.filter(closed_at__isnull=False, winner__isnull=False).filter(
+            models.Exists(
+                Nomination.objects.filter(
+                    mission=models.OuterRef("mission"),
+                    participant=models.OuterRef("winner"),
+                    status=Nomination.Status.ACCEPTED,
+                )
+            )
+        )
+
+
+class Election(models.Model):
+    """One round of the team's vote for its leader. A run-off is a further round.
+
+    Secrecy: a Ballot says only that a member voted; a vote adds one to a Candidate's count
+    in the same transaction, and no row links a voter to a candidate.
+    """
+
+    class TieRule(models.TextChoices):
+        SENIORITY = "seniority", "The more senior candidate"
+        RUN_OFF = "run_off", "A run-off between the tied candidates"
+
+    mission = models.ForeignKey(
+        "missions.Mission", on_delete=models.CASCADE, related_name="elections"
+    )
+    round = models.PositiveSmallIntegerField(default=1)
+    tie_rule = models.CharField(max_length=10, choices=TieRule.choices)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    winner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField(blank=True)
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["mission", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["mission", "round"], name="one_election_per_round"),
+            # At most one round open at a time.
+            models.UniqueConstraint(
+                fields=["mission"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_election_per_mission",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Leader election for {self.mission} (round {self.round})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Candidate(models.Model):
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="candidates")
+    member = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="candidacies")
+    statement = models.TextField(blank=True)
+    votes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["election", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "member"], name="one_candidacy_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.member.participant)
+
+
+class Ballot(models.Model):
+    """A team member's right to vote in one round, created for every member when it opens.
+
+    Casting claims it with a conditional update (cast_at still empty, the round still open):
+    an outsider has no ballot, a second vote or a vote after closing claims nothing.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots")
+    member = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="ballots")
+    cast_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["election", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "member"], name="one_ballot_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.participant} in {self.election}"

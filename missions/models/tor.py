@@ -1,0 +1,54 @@
+"""The Terms of Reference: a mission's ToR and its versions."""
+
+from django.conf import settings
+from django.db import models
+
+
+class TermsOfReference(models.Model):
+    """A mission's ToR. Its text lives in versions; the newest version is the current one."""
+
+    mission = models.OneToOneField("missions.Mission", on_delete=models.CASCADE, related_name="tor")
+    # Set when the GCC or the leader marks the current version final; any new version clears it.
+    final_version = models.ForeignKey(
+        "missions.ToRVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Terms of Reference"
+        verbose_name_plural = "Terms of Reference"
+
+    def __str__(self) -> str:
+        return f"ToR of {self.mission}"
+
+
+class ToRVersion(models.Model):
+    """One saved state of a ToR: who wrote it, when, and what they said they changed."""
+
+    SECTIONS = ("background", "focus", "objectives", "deliverables", "team", "timing")
+
+    tor = models.ForeignKey(TermsOfReference, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    background = models.TextField("background and context", blank=True)
+    focus = models.TextField("focus of the mission", blank=True)
+    objectives = models.TextField(blank=True)
+    deliverables = models.TextField("expected deliverables", blank=True)
+    team = models.TextField("team composition", blank=True)
+    timing = models.TextField("timing and itinerary", blank=True)
+    change_note = models.CharField("what changed", max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tor", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tor", "number"], name="one_tor_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tor} v{self.number}"

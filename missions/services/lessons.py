@@ -1,0 +1,139 @@
+"""Lessons and good practice: recorded on a mission by the people who ran it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from clusters.models import Country, GlobalCluster
+from missions.models import Lesson, Mission
+from missions.selectors.missions import missions_visible_to
+from missions.workflow import Status
+
+TITLE_MAX_LENGTH = Lesson._meta.get_field("title").max_length
+TAGS_MAX_LENGTH = Lesson._meta.get_field("tags").max_length
+TAG_MAX_LENGTH = 40
+TEXT_MAX_LENGTH = 5000
+
+# Lessons come from missions that really happened (or were really decided on): a request
+# still being written or checked has taught nobody anything yet.
+NOT_YET_STATES = (Status.DRAFT, Status.SUBMITTED, Status.IN_TRIAGE)
+WRITER_CODENAMES = ("plan_mission", "lead_mission", "serve_on_mission")
+
+MESSAGES = {
+    "title_required": "Give the lesson a short title.",
+    "title_too_long": f"Keep the title under {TITLE_MAX_LENGTH} characters.",
+    "text_required": "Write the lesson: what happened, and what to do next time.",
+    "text_too_long": f"Keep the lesson under {TEXT_MAX_LENGTH} characters.",
+    "kind": "Choose whether this is a lesson learnt or a good practice.",
+    "clusters": "Choose clusters from the list.",
+}
+
+
+# Writes ---------------------------------------------------------------------------------------
+
+
+def tags_normalise(raw: str | Iterable[str]) -> str:
+    """Tags as stored: trimmed, lower-case, single spaces, no repeats, joined by ", ".
+
+    Raises ValidationError (for the `tags` field) when a tag or the whole is too long.
+    """
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    tags: list[str] = []
+    for part in parts:
+        tag = " ".join(str(part).split()).lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    too_long = [tag for tag in tags if len(tag) > TAG_MAX_LENGTH]
+    if too_long:
+        raise ValidationError(
+            f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer; shorten “{too_long[0][:60]}”. "
+            "Separate tags with commas."
+        )
+    joined = ", ".join(tags)
+    if len(joined) > TAGS_MAX_LENGTH:
+        raise ValidationError(
+            f"Use fewer or shorter tags: together they must fit in {TAGS_MAX_LENGTH} "
+            f"characters (these take {len(joined)})."
+        )
+    return joined
+
+
+def lessons_open(mission: Mission) -> bool:
+    """Whether lessons may be recorded on `mission` in its current state."""
+    return mission.status not in NOT_YET_STATES
+
+
+def lesson_may_add(mission: Mission, user) -> bool:
+    """Whether `user` may record lessons on `mission`: its GCC, leader or team members."""
+    return user.is_active and any(
+        user.has_perm(f"missions.{codename}", mission) for codename in WRITER_CODENAMES
+    )
+
+
+def _clean(kind: str, title: str, text: str, tags: str | Iterable[str], clusters) -> dict:
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    text = (text or "").strip()
+    if kind not in Lesson.Kind.values:
+        errors["kind"] = [MESSAGES["kind"]]
+    if not title:
+        errors["title"] = [MESSAGES["title_required"]]
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = [MESSAGES["title_too_long"]]
+    if not text:
+        errors["text"] = [MESSAGES["text_required"]]
+    elif len(text) > TEXT_MAX_LENGTH:
+        errors["text"] = [MESSAGES["text_too_long"]]
+    try:
+        tags = tags_normalise(tags or "")
+    except ValidationError as error:
+        errors["tags"] = error.messages
+    cluster_pks = {c.pk if isinstance(c, GlobalCluster) else c for c in clusters or ()}
+    found = list(GlobalCluster.objects.filter(pk__in=cluster_pks)) if cluster_pks else []
+    if len(found) != len(cluster_pks):
+        errors["clusters"] = [MESSAGES["clusters"]]
+    if errors:
+        raise ValidationError(errors)
+    return {"kind": kind, "title": title, "text": text, "tags": tags, "clusters": found}
+
+
+def lesson_add(
+    mission: Mission | int,
+    user,
+    *,
+    kind: str,
+    title: str,
+    text: str,
+    tags: str | Iterable[str] = "",
+    clusters: Iterable[GlobalCluster | int] = (),
+    country: Country | None = None,
+) -> Lesson:
+    """Record a lesson or good practice on `mission`, written by `user`.
+
+    Its GCC, leader and team members may, once the mission is past triage. The country is
+    the mission's unless given. Raises PermissionDenied (out of scope or not theirs: shown as
+    404) or ValidationError (keyed by field; nothing is saved).
+    """
+    pk = mission.pk if isinstance(mission, Mission) else mission
+    with transaction.atomic():
+        current = missions_visible_to(user).filter(pk=pk).first()
+        if current is None or not lesson_may_add(current, user):
+            raise PermissionDenied("No such mission.")
+        if not lessons_open(current):
+            raise ValidationError(
+                "Lessons can be recorded only on missions that have been through triage "
+                f"(this request is still “{current.get_status_display()}”)."
+            )
+        cleaned = _clean(kind, title, text, tags, clusters)
+        found = cleaned.pop("clusters")
+        lesson = Lesson.objects.create(
+            mission=current,
+            country=country or current.country,
+            author=user,
+            **cleaned,
+        )
+        lesson.clusters.set(found)
+    return lesson

@@ -1,0 +1,230 @@
+"""The Task Team's prioritisation: scores, the ranked board, rank adjustments and decisions.
+
+A member's score of a request is the weighted mean of their criterion scores, each taken as
+a share of its scale; the request's score is the mean over the members who scored it, on a
+0-100 scale. The board ranks by score (equal scores: the request waiting longer first);
+a manual adjustment moves a request up or down a number of places, with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
+
+from missions.models import Mission, RankAdjustment, Score, ScoringCriterion, TransitionLog
+from missions.selectors.missions import missions_visible_to
+from missions.services.mission import mission_transition
+from missions.workflow import Status, TransitionRefused
+
+BOARD_STATES = (Status.WITH_TASK_TEAM, Status.DEFERRED)
+DECISIONS = ("approve", "decline", "defer")
+
+
+def active_criteria() -> list[ScoringCriterion]:
+    return list(ScoringCriterion.objects.filter(active=True))
+
+
+def _may_decide(user, mission: Mission) -> bool:
+    return user.is_active and user.has_perm("missions.decide_mission", mission)
+
+
+@transaction.atomic
+def score_record(mission: Mission, member, values: dict[int, int]) -> list[Score]:
+    """Record (or revise) `member`'s scores of `mission`: one value per active criterion.
+
+    Raises PermissionDenied for anyone but the Task Team, ValidationError (per criterion id)
+    for a missing or out-of-scale value, and once the request has been decided.
+    """
+    if not _may_decide(member, mission):
+        raise PermissionDenied("Only Task Team members score requests.")
+    mission = Mission.objects.select_for_update().get(pk=mission.pk)
+    if mission.status not in BOARD_STATES:
+        raise ValidationError("This request has been decided; its scores can no longer change.")
+    errors = {}
+    criteria = active_criteria()
+    for criterion in criteria:
+        value = values.get(criterion.pk)
+        if value is None:
+            errors[str(criterion.pk)] = f"Give a score for “{criterion.name}”."
+        elif not 0 <= value <= criterion.scale_max:
+            errors[str(criterion.pk)] = f"Score “{criterion.name}” from 0 to {criterion.scale_max}."
+    if errors:
+        raise ValidationError(errors)
+    scores = []
+    for criterion in criteria:
+        score, _ = Score.objects.update_or_create(
+            mission=mission,
+            member=member,
+            criterion=criterion,
+            defaults={"value": values[criterion.pk]},
+        )
+        scores.append(score)
+    return scores
+
+
+def scores_by(member, mission: Mission) -> dict[int, int]:
+    """The member's current values for the mission, by criterion id."""
+    return dict(
+        Score.objects.filter(mission=mission, member=member).values_list("criterion_id", "value")
+    )
+
+
+def _score_annotations() -> dict:
+    active = Q(scores__criterion__active=True)
+    share = (
+        Cast(F("scores__criterion__weight"), FloatField())
+        * Cast(F("scores__value"), FloatField())
+        / Cast(F("scores__criterion__scale_max"), FloatField())
+    )
+    return {
+        "score_sum": Sum(share, filter=active),
+        "scored_by": Count("scores__member", filter=active, distinct=True),
+    }
+
+
+def request_score(score_sum: float | None, scored_by: int, weight_total: int) -> Decimal | None:
+    """The request's score on 0-100: the mean over members of their weighted shares."""
+    if not scored_by or not weight_total or score_sum is None:
+        return None
+    # Round away the float noise of the database's division before rounding half up.
+    value = Decimal(str(round(100 * score_sum / (weight_total * scored_by), 9)))
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class BoardRow:
+    mission: Mission
+    score: Decimal | None
+    scored_by: int
+    adjustment: int
+    adjustment_reason: str
+    my_scores: dict[int, int] = field(default_factory=dict)
+    rank: int = 0
+    score_rank: int = 0
+
+    @property
+    def scored_by_me(self) -> bool:
+        return bool(self.my_scores)
+
+
+def _board_queryset(user) -> QuerySet[Mission]:
+    latest = RankAdjustment.objects.filter(mission=OuterRef("pk")).order_by("-at", "-pk")
+    return (
+        missions_visible_to(user)
+        .filter(status__in=BOARD_STATES)
+        .select_related("country")
+        .annotate(
+            **_score_annotations(),
+            adjustment=Subquery(latest.values("places")[:1]),
+            adjustment_reason=Subquery(latest.values("reason")[:1]),
+        )
+    )
+
+
+def rank_rows(rows: list[BoardRow]) -> list[BoardRow]:
+    """Order the board: by score (unscored last; ties: waiting longer first), then adjust."""
+    never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    by_score = sorted(
+        rows,
+        key=lambda r: (
+            r.score is None,
+            -(r.score or 0),
+            r.mission.submitted_at or never,
+            r.mission.pk,
+        ),
+    )
+    for position, row in enumerate(by_score, start=1):
+        row.score_rank = position
+    # A moved request takes the place it was moved to, ahead of the one already there.
+    ranked = sorted(
+        by_score, key=lambda r: (r.score_rank - r.adjustment, -r.adjustment, r.score_rank)
+    )
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+    return ranked
+
+
+def task_team_board(user) -> list[BoardRow]:
+    """Every request with the Task Team or deferred that `user` may see, ranked."""
+    weight_total = sum(c.weight for c in active_criteria())
+    missions = list(_board_queryset(user))
+    mine: dict[int, dict[int, int]] = {}
+    for mission_id, criterion_id, value in Score.objects.filter(
+        member=user, mission__in=[m.pk for m in missions], criterion__active=True
+    ).values_list("mission_id", "criterion_id", "value"):
+        mine.setdefault(mission_id, {})[criterion_id] = value
+    rows = [
+        BoardRow(
+            mission=m,
+            score=request_score(m.score_sum, m.scored_by, weight_total),
+            scored_by=m.scored_by,
+            adjustment=m.adjustment or 0,
+            adjustment_reason=m.adjustment_reason or "",
+            my_scores=mine.get(m.pk, {}),
+        )
+        for m in missions
+    ]
+    return rank_rows(rows)
+
+
+def board_row_for(user, mission: Mission) -> BoardRow | None:
+    return next((row for row in task_team_board(user) if row.mission.pk == mission.pk), None)
+
+
+@transaction.atomic
+def rank_adjust(mission: Mission, user, places: int, reason: str) -> RankAdjustment:
+    """Move a request `places` up (negative: down) the board; 0 clears. Needs a reason."""
+    if not _may_decide(user, mission):
+        raise PermissionDenied("Only Task Team members adjust the ranking.")
+    if mission.status not in BOARD_STATES:
+        raise ValidationError("Only requests on the board can be moved.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the rank is adjusted."})
+    return RankAdjustment.objects.create(
+        mission=mission, places=places, reason=reason.strip(), user=user
+    )
+
+
+def mission_decide(
+    mission: Mission,
+    user,
+    decision: str,
+    *,
+    agreed_focus: str = "",
+    draft_tor: str = "",
+    reason: str = "",
+    revisit_on: str | datetime.date | None = None,
+    comment: str = "",
+    expected_status: str | None = None,
+) -> TransitionLog:
+    """Take the Task Team's decision from the board, keeping a decision record on the mission.
+
+    The priority in force (score and rank) and, for approval, the agreed focus and draft ToR
+    are written in the same transaction as the transition: a refused decision keeps none.
+    """
+    if decision not in DECISIONS:
+        raise TransitionRefused("Choose approve, decline or defer.")
+    with transaction.atomic():
+        row = board_row_for(user, mission)
+        record = {}
+        if row is not None:
+            record = {"priority_score": row.score, "priority_rank": row.rank}
+        if decision == "approve":
+            record |= {"agreed_focus": agreed_focus.strip(), "draft_tor": draft_tor.strip()}
+        if record:
+            Mission.objects.filter(pk=mission.pk).update(**record)
+        return mission_transition(
+            mission,
+            decision,
+            user,
+            comment=comment,
+            expected_status=expected_status,
+            reason=reason,
+            revisit_on=revisit_on,
+        )

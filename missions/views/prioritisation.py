@@ -1,0 +1,165 @@
+"""The Task Team board: every forwarded request, ranked; scoring, ranking and decisions.
+
+Task Team members act on it; HCSS sees it read-only. Anyone else gets 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from clusters.models import Role
+from clusters.selectors import user_roles
+from missions.forms.prioritisation import DecisionForm, RankAdjustmentForm, ScorecardForm
+from missions.selectors.missions import get_mission_for, missions_visible_to
+from missions.services.prioritisation import (
+    BOARD_STATES,
+    active_criteria,
+    board_row_for,
+    mission_decide,
+    rank_adjust,
+    score_record,
+    scores_by,
+    task_team_board,
+)
+from missions.workflow import MissionNotFound, Status, TransitionError
+
+
+def _board_access(request: HttpRequest) -> bool:
+    """Returns whether the user may act on the board; 404 for those who may not see it."""
+    roles = user_roles(request.user)
+    if Role.TASK_TEAM in roles:
+        return True
+    if Role.HCSS in roles:
+        return False
+    raise Http404("No such page.")
+
+
+def _board_mission(request: HttpRequest, pk: int):
+    return get_mission_for(
+        request.user, pk, missions_visible_to(request.user).filter(status__in=BOARD_STATES)
+    )
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    can_act = _board_access(request)
+    rows = task_team_board(request.user)
+    return render(
+        request,
+        "missions/board.html",
+        {"rows": rows, "can_act": can_act, "criteria": active_criteria()},
+    )
+
+
+def _render_request(
+    request, mission, can_act, *, scorecard=None, decision=None, rank=None, error=None, status=200
+):
+    criteria = active_criteria()
+    context = {
+        "mission": mission,
+        "row": board_row_for(request.user, mission),
+        "can_act": can_act,
+        "criteria": criteria,
+        "scorecard": scorecard
+        or ScorecardForm(criteria=criteria, initial_scores=scores_by(request.user, mission)),
+        "decision": decision
+        or DecisionForm(
+            initial={"agreed_focus": mission.agreed_focus, "draft_tor": mission.draft_tor}
+        ),
+        "rank_form": rank or RankAdjustmentForm(),
+        "adjustments": mission.rank_adjustments.select_related("user")[:10],
+        "error": error,
+    }
+    return render(request, "missions/board_request.html", context, status=status)
+
+
+@login_required
+def board_request(request: HttpRequest, pk: int) -> HttpResponse:
+    can_act = _board_access(request)
+    return _render_request(request, _board_mission(request, pk), can_act)
+
+
+def _acting_member(request: HttpRequest, pk: int):
+    if not _board_access(request):
+        raise Http404("No such page.")
+    return _board_mission(request, pk)
+
+
+@login_required
+@require_POST
+def board_score(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _acting_member(request, pk)
+    form = ScorecardForm(request.POST, criteria=active_criteria())
+    if form.is_valid():
+        try:
+            score_record(mission, request.user, form.values())
+        except (ValidationError, PermissionDenied) as error:
+            messages_ = getattr(error, "messages", [str(error)])
+            return _render_request(
+                request, mission, True, scorecard=form, error=" ".join(messages_)
+            )
+        messages.success(
+            request, "Your scores are saved. You can revise them until the Task Team decides."
+        )
+        return redirect("task_team:request", pk=mission.pk)
+    return _render_request(request, mission, True, scorecard=form)
+
+
+@login_required
+@require_POST
+def board_rank(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _acting_member(request, pk)
+    form = RankAdjustmentForm(request.POST)
+    if form.is_valid():
+        try:
+            rank_adjust(
+                mission, request.user, form.cleaned_data["places"], form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages_ = getattr(error, "messages", [str(error)])
+            return _render_request(request, mission, True, rank=form, error=" ".join(messages_))
+        messages.success(request, "The rank adjustment is recorded.")
+        return redirect("task_team:board")
+    return _render_request(request, mission, True, rank=form)
+
+
+@login_required
+@require_POST
+def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _acting_member(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, mission, True, decision=form)
+    data = form.cleaned_data
+    try:
+        log = mission_decide(
+            mission,
+            request.user,
+            data["decision"],
+            agreed_focus=data["agreed_focus"],
+            draft_tor=data["draft_tor"],
+            reason=data["reason"],
+            revisit_on=data["revisit_on"],
+            comment=data["comment"],
+            expected_status=request.POST.get("expected_status") or None,
+        )
+    except MissionNotFound:
+        raise Http404("No such mission.") from None
+    except TransitionError as error:
+        for item in error.missing:
+            if item.field in form.fields:
+                form.add_error(item.field, item.message)
+        detail = " ".join(m.message for m in error.missing if m.field not in form.fields)
+        mission.refresh_from_db()
+        return _render_request(
+            request, mission, True, decision=form, error=f"{error.message} {detail}".strip()
+        )
+    messages.success(
+        request,
+        f"Decision recorded: {mission.title} is {Status(log.target).label.lower()}. "
+        "The RC/HC office and the HCT are being told.",
+    )
+    return redirect("task_team:board")

@@ -1,0 +1,344 @@
+"""The mission's states and how any state machine of this app moves.
+
+The bottom layer of `missions`: it knows no model of its own. Here are the mission's states
+and their named groups (each rule that asks "is the mission in one of these states?" asks one
+of them), the guards' vocabulary (`Guard`, `Missing`), the transition permission (`may`),
+the one runner every transition of every FSM model goes through (`Machine.run`), and the
+registry of side effects run after commit (`after_transition`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_TRIAGE = "in_triage", "In triage"
+    WITH_TASK_TEAM = "with_task_team", "With the Task Team"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    DEFERRED = "deferred", "Deferred"
+    IN_PLANNING = "in_planning", "In planning"
+    READY = "ready", "Ready to deploy"
+    IN_COUNTRY = "in_country", "In country"
+    REPORTING = "reporting", "Reporting"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The named groups of states. A rule that depends on "where the mission is" uses one of these.
+ENDED_STATES = (Status.DECLINED, Status.CLOSED, Status.CANCELLED)
+# Everything not already ended: a mission can still be cancelled from these.
+OPEN_STATES = tuple(s for s in Status if s not in ENDED_STATES)
+# HCSS's triage queue.
+TRIAGE_QUEUE_STATES = (Status.SUBMITTED, Status.IN_TRIAGE)
+# Before the Task Team has it: the HCT may still record its agreement.
+ENDORSABLE_STATES = (Status.DRAFT, *TRIAGE_QUEUE_STATES)
+# On the Task Team's board.
+BOARD_STATES = (Status.WITH_TASK_TEAM, Status.DEFERRED)
+# The Task Team's decisions, which OCHA communicates to the country.
+DECIDED_STATES = (Status.APPROVED, Status.DECLINED, Status.DEFERRED)
+# Planning: the ToR, invitations, the team, the election, issues and logistics change only here.
+PLANNING_STATES = (Status.APPROVED, Status.IN_PLANNING)
+# The GCC organises the mission until it deploys (briefing reminders run until then too).
+ORGANISING_STATES = (*PLANNING_STATES, Status.READY)
+# The team is together, from approval until it leaves the country.
+TEAM_STATES = (*ORGANISING_STATES, Status.IN_COUNTRY)
+# The leader leads from the country to the end of the follow-up.
+LEADING_STATES = (Status.IN_COUNTRY, Status.REPORTING, Status.FOLLOW_UP)
+# A mission that has taken place (or is taking place): it can be followed up, it teaches.
+TOOK_PLACE_STATES = (*LEADING_STATES, Status.CLOSED)
+
+# The main road of the lifecycle, for the picture on the mission page.
+LIFECYCLE = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.IN_TRIAGE,
+    Status.WITH_TASK_TEAM,
+    Status.APPROVED,
+    Status.IN_PLANNING,
+    Status.READY,
+    Status.IN_COUNTRY,
+    Status.REPORTING,
+    Status.FOLLOW_UP,
+    Status.CLOSED,
+]
+
+
+def lifecycle_steps(status: str) -> list[dict]:
+    """The main road with each step marked done, current or to come.
+
+    A mission off the road (declined, deferred, cancelled) shows where it left it.
+    """
+    off_road = {Status.DECLINED: Status.WITH_TASK_TEAM, Status.DEFERRED: Status.WITH_TASK_TEAM}
+    anchor = off_road.get(status, status)
+    position = LIFECYCLE.index(anchor) if anchor in LIFECYCLE else -1
+    steps = []
+    for index, step in enumerate(LIFECYCLE):
+        if status == Status.CANCELLED:
+            state = "todo"
+        elif index < position or (index == position and status != anchor):
+            state = "done"
+        elif index == position:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append({"value": step, "label": step.label, "state": state})
+    return steps
+
+
+# Guards and permissions -----------------------------------------------------------------------
+
+
+class Missing(NamedTuple):
+    """One thing a guard found missing: the form field it belongs to, and a plain sentence."""
+
+    field: str
+    message: str
+
+
+class Guard:
+    """A transition condition that can also say what is missing.
+
+    `check(obj)` returns a list of Missing; django-fsm sees a callable that is true when
+    nothing is missing. Adding a rule to a transition is adding one Guard to its list.
+    """
+
+    def __init__(self, check):
+        self.check = check
+        self.__name__ = check.__name__
+
+    def __call__(self, obj) -> bool:
+        return not self.check(obj)
+
+    def missing(self, obj) -> list[Missing]:
+        return list(self.check(obj))
+
+
+def may(codename: str, app_label: str = "missions"):
+    """A transition permission: the user holds `codename` on this very object.
+
+    Every "may this user do X here?" of the app asks through this (or `holds`), so that an
+    inactive user or a model-wide permission never widens what someone may do.
+    """
+
+    def has_permission(obj, user) -> bool:
+        return holds(user, codename, obj, app_label)
+
+    has_permission.__name__ = f"may_{codename}"
+    has_permission.codename = codename
+    return has_permission
+
+
+def holds(user, codename: str, obj, app_label: str = "missions") -> bool:
+    """Whether an active `user` holds permission `codename` on `obj`."""
+    return bool(
+        user.is_authenticated and user.is_active and user.has_perm(f"{app_label}.{codename}", obj)
+    )
+
+
+# Errors ---------------------------------------------------------------------------------------
+
+
+class TransitionError(Exception):
+    """A transition (or another change) that did not happen. `message` is for the user;
+    nothing was changed. `missing` lists what guards or inputs lacked, by form field."""
+
+    def __init__(self, message: str, missing: list[Missing] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.missing = missing or []
+
+
+class MissionNotFound(TransitionError, Http404):
+    """The object does not exist or is outside the user's scope: a 404 wherever it is not
+    caught, whether or not the object exists."""
+
+
+class TransitionNotPermitted(TransitionError):
+    pass
+
+
+class TransitionRefused(TransitionError):
+    """Not possible from the current state, or a guard failed (see `missing`)."""
+
+
+class StaleTransition(TransitionError):
+    """Someone else changed the object first."""
+
+
+# Side effects after commit --------------------------------------------------------------------
+
+# (machine, transition name or "*") -> effects. Each receives the log row's pk and runs only
+# after the transaction commits: a rolled-back transition has no effect.
+_after_commit: dict[tuple[str, str], list[Callable[[int], None]]] = defaultdict(list)
+
+
+def after_transition(*names: str, machine: str = "mission"):
+    """Register a function to call, after commit, with the log pk of each `names` transition
+    of `machine` ("*" for every transition)."""
+
+    def register(effect: Callable[[int], None]):
+        for name in names:
+            _after_commit[(machine, name)].append(effect)
+        return effect
+
+    return register
+
+
+# The runner -----------------------------------------------------------------------------------
+
+
+def _clean_inputs(required: tuple[str, ...], inputs: dict) -> dict:
+    cleaned, missing = {}, []
+    if "reason" in required:
+        reason = (inputs.get("reason") or "").strip()
+        if not reason:
+            missing.append(Missing("reason", "Give a reason."))
+        cleaned["reason"] = reason
+    if "revisit_on" in required:
+        value = inputs.get("revisit_on")
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        if not isinstance(value, datetime.date):
+            missing.append(Missing("revisit_on", "Give the date to revisit (YYYY-MM-DD)."))
+        elif value <= timezone.localdate():
+            missing.append(Missing("revisit_on", "The date to revisit must be in the future."))
+        cleaned["revisit_on"] = value
+    if missing:
+        raise TransitionRefused("Some information is missing.", missing)
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One FSM model as the runner sees it: its transitions in the order pages show them,
+    the model of its log rows and the log's foreign key to it."""
+
+    name: str
+    model: type[models.Model]
+    transitions: tuple[str, ...]
+    log_model: type[models.Model]
+    log_fk: str
+    noun: str = "record"
+    field: str = "status"
+
+    def meta(self, obj, name: str):
+        """django-fsm's description of transition `name` from `obj`'s current state."""
+        if name not in self.transitions:
+            return None
+        return getattr(self.model, name)._django_fsm.get_transition(getattr(obj, self.field))
+
+    def missing(self, obj, name: str) -> list[Missing]:
+        """What the guards of `name` find missing on `obj` now (empty when all hold)."""
+        meta = self.meta(obj, name)
+        if meta is None:
+            return []
+        return [item for guard in meta.conditions for item in guard.missing(obj)]
+
+    def options(self, obj, user) -> list[dict]:
+        """The transitions `user` may take from `obj`'s state, with what each still lacks."""
+        options = []
+        for name in self.transitions:
+            meta = self.meta(obj, name)
+            if meta is None or not meta.has_perm(obj, user):
+                continue
+            options.append(
+                {
+                    "name": name,
+                    "label": meta.custom.get("label", name),
+                    "inputs": meta.custom.get("inputs", ()),
+                    "missing": self.missing(obj, name),
+                }
+            )
+        return options
+
+    def run(
+        self,
+        visible: QuerySet,
+        obj,
+        name: str,
+        user,
+        *,
+        comment: str = "",
+        expected_status: str | None = None,
+        **inputs,
+    ):
+        """Take transition `name` on `obj` (an instance or a pk) as `user`, or raise
+        TransitionError. `visible` is the user's scope: outside it, the object is not found.
+
+        In one transaction: re-read and lock the object, check it is still in the state the
+        user saw (`expected_status`), check the user's permission on it and the guards, apply
+        the transition, save (optimistically locked on the status), write the log row, and
+        schedule the side effects for after commit. Returns the log row.
+        """
+        pk = obj.pk if isinstance(obj, self.model) else obj
+        with transaction.atomic():
+            current = visible.select_for_update().filter(pk=pk).first()
+            if current is None:
+                raise MissionNotFound(f"No such {self.noun}.")
+            state_label = current._get_FIELD_display(current._meta.get_field(self.field))
+            state_label = str(state_label).lower()
+            if expected_status and getattr(current, self.field) != expected_status:
+                raise StaleTransition(
+                    f"Someone changed this {self.noun} while you were looking at it: it is now "
+                    f"{state_label}. Nothing was changed; check the page and try again."
+                )
+            meta = self.meta(current, name)
+            if meta is None:
+                raise TransitionRefused(
+                    f"That step is not possible while the {self.noun} is {state_label}."
+                )
+            label = meta.custom.get("label", name)
+            if not meta.has_perm(current, user):
+                raise TransitionNotPermitted(
+                    f"You may not take the step '{label}' on this {self.noun}."
+                )
+            cleaned = _clean_inputs(meta.custom.get("inputs", ()), inputs)
+            missing = self.missing(current, name)
+            if missing:
+                raise TransitionRefused(f"'{label}' needs more first.", missing)
+
+            source = getattr(current, self.field)
+            getattr(current, name)(**cleaned)
+            try:
+                current.save()
+            except ConcurrentTransition:
+                raise StaleTransition(
+                    f"Someone changed this {self.noun} at the same moment. Nothing was changed; "
+                    "check the page and try again."
+                ) from None
+            log = self.log_model.objects.create(
+                **{self.log_fk: current},
+                transition=name,
+                source=source,
+                target=getattr(current, self.field),
+                user=user,
+                comment=comment.strip(),
+                reason=cleaned.get("reason", ""),
+            )
+            for effect in [
+                *_after_commit[(self.name, name)],
+                *_after_commit[(self.name, "*")],
+            ]:
+                transaction.on_commit(partial(effect, log.pk))
+        if isinstance(obj, self.model):
+            obj.refresh_from_db()
+        return log
