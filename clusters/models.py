@@ -182,3 +182,27 @@ def role_group_name(role: str, **scope_ids: int | None) -> str:
     """The auth group that stands for a role within a scope, e.g. `icsm:rc_hc:country=12`."""
     parts = [f"{name}={scope_ids[name]}" for name in ROLE_SCOPE[role] if scope_ids.get(name)]
     return ":".join(["icsm", role, *parts])
+
+
+class RoleChange(models.Model):
+    """One grant or revoke of a role: who, which role and scope, by whom, when. Never edited."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "Granted"
+        REVOKE = "revoke", "Revoked"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    # The scope as it read then: the reference rows may be renamed or removed later.
+    scope = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.get_role_display()} to {self.user}"

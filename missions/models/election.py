@@ -35,11 +35,19 @@ class Election(models.Model):
         SENIORITY = "seniority", "The more senior candidate"
         RUN_OFF = "run_off", "A run-off between the tied candidates"
 
+    class Mode(models.TextChoices):
+        BALLOT = "ballot", "Secret ballot"
+        # A team too small for a secret ballot agrees its leader openly; the GCC records it.
+        AGREED = "agreed", "Agreed openly by the team"
+
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="elections"
     )
     round = models.PositiveSmallIntegerField(default=1)
     tie_rule = models.CharField(max_length=10, choices=TieRule.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.BALLOT)
+    # Set when the round opens: before it, the round closes only once every member voted.
+    closes_at = models.DateTimeField("voting closes", null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

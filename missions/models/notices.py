@@ -5,9 +5,29 @@ from django.db import models
 
 
 class Notification(models.Model):
+    """A notice to one person, in the app and by e-mail: the outbox.
+
+    The row is written in the same transaction as what it tells of; the e-mail goes later,
+    from a worker that claims the row first (`email_claimed_at`), so that it is sent once,
+    and a sweep re-queues what was never claimed or whose claim went stale. A notice to
+    someone without an account (a cluster's partner) has no user, only the `email`.
+    """
+
+    class EmailState(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not sent: no e-mail address"
+        FAILED = "failed", "Failed: gave up after retries"
+
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
+    email = models.EmailField("address", blank=True)
+    reply_to = models.EmailField(blank=True)
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, null=True, related_name="+"
     )
@@ -17,14 +37,40 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=10, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    # A message built when it is sent rather than from subject and body (e.g. a link with a
+    # fresh token): the name of a builder registered with missions.services.notices.
+    builder = models.CharField(max_length=40, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "event"], name="one_notification_per_event")
+            models.UniqueConstraint(fields=["user", "event"], name="one_notification_per_event"),
+            models.UniqueConstraint(
+                fields=["email", "event"],
+                condition=models.Q(user__isnull=True),
+                name="one_notification_per_address_and_event",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(email=""),
+                name="notification_has_a_recipient",
+            ),
         ]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_state="pending"),
+                name="outbox_pending",
+            ),
+            models.Index(fields=["event"], name="notification_event"),
+        ]
 
     def __str__(self) -> str:
         return self.subject
