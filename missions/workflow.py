@@ -46,8 +46,9 @@ ENDED_STATES = (Status.DECLINED, Status.CLOSED, Status.CANCELLED)
 OPEN_STATES = tuple(s for s in Status if s not in ENDED_STATES)
 # HCSS's triage queue.
 TRIAGE_QUEUE_STATES = (Status.SUBMITTED, Status.IN_TRIAGE)
-# Before the Task Team has it: the HCT may still record its agreement.
-ENDORSABLE_STATES = (Status.DRAFT, *TRIAGE_QUEUE_STATES)
+# Still a request being written or checked, not yet with the Task Team: the HCT may still
+# record its agreement, and it has taught nobody anything yet (no lessons on it).
+REQUEST_STATES = (Status.DRAFT, *TRIAGE_QUEUE_STATES)
 # On the Task Team's board.
 BOARD_STATES = (Status.WITH_TASK_TEAM, Status.DEFERRED)
 # The Task Team's decisions, which OCHA communicates to the country.
@@ -62,6 +63,9 @@ TEAM_STATES = (*ORGANISING_STATES, Status.IN_COUNTRY)
 LEADING_STATES = (Status.IN_COUNTRY, Status.REPORTING, Status.FOLLOW_UP)
 # A mission that has taken place (or is taking place): it can be followed up, it teaches.
 TOOK_PLACE_STATES = (*LEADING_STATES, Status.CLOSED)
+
+# The Task Team's decisions (transitions), which OCHA communicates to the country.
+DECISION_TRANSITIONS = ("approve", "decline", "defer")
 
 # The main road of the lifecycle, for the picture on the mission page.
 LIFECYCLE = [

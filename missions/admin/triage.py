@@ -21,14 +21,13 @@ from missions.models import TriageRequest
 from missions.selectors.dashboard import TOP_COUNTRIES, dashboard_figures
 from missions.selectors.missions import missions_visible_to
 from missions.selectors.triage import (
-    TRIAGE_QUEUE_STATES,
     days_waiting,
     is_overdue,
     overdue_cutoff,
     triage_target_days,
 )
 from missions.services.mission import mission_transition
-from missions.workflow import TransitionError
+from missions.workflow import TRIAGE_QUEUE_STATES, TransitionError
 
 
 class TriageStatusFilter(admin.SimpleListFilter):

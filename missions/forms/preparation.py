@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from formats.people import person
 from missions.models import IssueCoverage, LogisticsEntry, Mission, Nomination
 from missions.services.preparation import team_members
 
@@ -19,13 +20,9 @@ NOTE_MAX_LENGTH = LogisticsEntry._meta.get_field("note").max_length
 COUNTERPART_MAX_LENGTH = Nomination._meta.get_field("counterpart").max_length
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.username
-
-
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Nomination) -> str:
-        return f"{_person(obj.participant)} ({obj.agency})"
+        return f"{person(obj.participant)} ({obj.agency})"
 
 
 class CoverageForm(forms.Form):
@@ -139,7 +136,7 @@ class ChecklistForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cells = cells
         self.nomination = nomination
-        whose = f" ({_person(nomination.participant)})" if nomination else ""
+        whose = f" ({person(nomination.participant)})" if nomination else ""
         for cell in cells:
             item = cell["item"]
             self.fields[f"status_{item.pk}"] = forms.ChoiceField(

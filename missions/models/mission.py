@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster
+from formats.people import person
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.team import Nomination
 from missions.models.tor import TermsOfReference
@@ -202,9 +203,7 @@ def logistics_complete(mission: Mission) -> list[Missing]:
             continue
         pending = [m for m in members if (item.pk, m.pk) not in done]
         if pending:
-            names = ", ".join(
-                m.participant.get_full_name() or m.participant.username for m in pending
-            )
+            names = ", ".join(person(m.participant) for m in pending)
             missing.append(Missing("logistics", f"Logistics: {item.name} ({names})."))
     return missing
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from missions.models import TransitionLog
 from missions.selectors.missions import missions_visible_to
-from missions.selectors.triage import TRIAGE_QUEUE_STATES, overdue_cutoff
-from missions.workflow import Status
+from missions.selectors.triage import overdue_cutoff
+from missions.workflow import TRIAGE_QUEUE_STATES, Status
 
 TOP_COUNTRIES = 10
 MONTHS = 12

@@ -8,7 +8,7 @@ from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from missions.models import MISSION, Mission, MissionUserObjectPermission
-from missions.workflow import Missing, MissionNotFound
+from missions.workflow import Missing, MissionNotFound, holds
 
 
 def missions_visible_to(user) -> QuerySet[Mission]:
@@ -73,6 +73,11 @@ def has_served(user) -> bool:
     return MissionUserObjectPermission.objects.filter(
         user=user, permission__codename__in=("serve_on_mission", "lead_mission")
     ).exists()
+
+
+def organises(user, mission: Mission) -> bool:
+    """The GCC or the mission's leader: who edit the ToR and set coverage and logistics."""
+    return holds(user, "plan_mission", mission) or holds(user, "lead_mission", mission)
 
 
 def transition_missing(mission: Mission, name: str) -> list[Missing]:

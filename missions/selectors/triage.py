@@ -7,10 +7,6 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from missions.workflow import Status
-
-TRIAGE_QUEUE_STATES = (Status.SUBMITTED, Status.IN_TRIAGE)
-
 
 def triage_target_days() -> int:
     """How many days a request may wait for triage (ICSM_TRIAGE_TARGET_DAYS)."""

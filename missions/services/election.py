@@ -41,22 +41,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import Role
+from formats.people import person
 from missions.models import Ballot, Candidate, Election, Grade, Mission, Nomination
 from missions.selectors.missions import mission_for_update
-from missions.services.notices import notify, recipients
+from missions.services.notices import notify, recipients, site_url
 from missions.services.permissions import mission_leader_appoint
 from missions.tasks import queue_emails
-from missions.workflow import Status
+from missions.workflow import PLANNING_STATES, Status, holds
 
-# The leader is elected while the mission is planned.
-ELECTION_STATES = (Status.APPROVED, Status.IN_PLANNING)
 STATEMENT_MAX_LENGTH = 2000
 ACCEPTED = Nomination.Status.ACCEPTED
-
-
-def person(user) -> str:
-    """A person's name as the pages show it."""
-    return user.get_full_name() or user.username
 
 
 # Reads ------------------------------------------------------------------------------------------
@@ -251,12 +245,8 @@ def team_member(mission: Mission, user) -> Nomination | None:
     return Nomination.objects.filter(mission=mission, participant=user, status=ACCEPTED).first()
 
 
-def _is_gcc(mission: Mission, user) -> bool:
-    return user.is_active and user.has_perm("missions.plan_mission", mission)
-
-
 def _state_problem(mission: Mission) -> str:
-    if mission.status not in ELECTION_STATES:
+    if mission.status not in PLANNING_STATES:
         return (
             "The leader is elected while the mission is being planned (approved or in "
             f"planning); it is now {Status(mission.status).label.lower()}."
@@ -312,7 +302,7 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
     or None), candidacy (their Candidate in the open round or None), may_stand, may_withdraw,
     stand_problem, may_vote, has_voted, vote_problem.
     """
-    is_gcc = _is_gcc(mission, user)
+    is_gcc = holds(user, "plan_mission", mission)
     member = team_member(mission, user)
     is_open = current is not None and current.is_open
     options = {
@@ -372,7 +362,7 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
 
 def _gcc_mission(mission: Mission | int, user) -> Mission:
     current = mission_for_update(user, mission)
-    if not _is_gcc(current, user):
+    if not holds(user, "plan_mission", current):
         raise PermissionDenied("Only the GCC opens and closes the election.")
     return current
 
@@ -424,7 +414,7 @@ def _notify(election: Election, users, what: str, template: str, **context) -> N
         f"missions/email/{template}",
         {
             "election": election,
-            "election_url": settings.ICSM_SITE_URL.rstrip("/") + url,
+            "election_url": site_url(url),
             **context,
         },
     )

@@ -17,7 +17,7 @@ from missions.models import Attachment, Comment, Mission
 from missions.selectors.missions import mission_for_update, missions_visible_to
 from missions.services.mission import mission_create
 from missions.services.permissions import mission_sync_permissions
-from missions.workflow import ENDORSABLE_STATES, MissionNotFound, Status
+from missions.workflow import REQUEST_STATES, MissionNotFound, Status, holds
 
 REQUEST_FIELDS = (
     "title",
@@ -58,7 +58,7 @@ def request_countries(user) -> QuerySet[Country]:
 
 def request_editable_by(mission: Mission, user) -> bool:
     """Whether `user` may change the request's content now: a draft, and theirs to submit."""
-    return mission.status == Status.DRAFT and user.has_perm("missions.submit_mission", mission)
+    return mission.status == Status.DRAFT and holds(user, "submit_mission", mission)
 
 
 def _check_request_scope(user, country: Country, parent: Mission | None, own_pk=None) -> None:
@@ -127,8 +127,8 @@ def attachment_may_add(mission: Mission, user, kind: str) -> bool:
         return True
     return (
         kind == Attachment.Kind.HCT_MINUTES
-        and mission.status in ENDORSABLE_STATES
-        and user.has_perm("missions.endorse_mission", mission)
+        and mission.status in REQUEST_STATES
+        and holds(user, "endorse_mission", mission)
     )
 
 
@@ -202,9 +202,9 @@ def mission_endorse(
     record = (record or "").strip()
     with transaction.atomic():
         current = mission_for_update(user, mission)
-        if not user.has_perm("missions.endorse_mission", current):
+        if not holds(user, "endorse_mission", current):
             raise PermissionDenied("You may not record the HCT's agreement on this request.")
-        if current.status not in ENDORSABLE_STATES:
+        if current.status not in REQUEST_STATES:
             raise RequestNotEditable(
                 "The HCT's agreement can only be recorded until the request goes to the Task Team."
             )

@@ -10,16 +10,13 @@ from django.db import transaction
 from clusters.models import Country, GlobalCluster
 from missions.models import Lesson, Mission
 from missions.selectors.missions import missions_visible_to
-from missions.workflow import Status
+from missions.workflow import REQUEST_STATES, holds
 
 TITLE_MAX_LENGTH = Lesson._meta.get_field("title").max_length
 TAGS_MAX_LENGTH = Lesson._meta.get_field("tags").max_length
 TAG_MAX_LENGTH = 40
 TEXT_MAX_LENGTH = 5000
 
-# Lessons come from missions that really happened (or were really decided on): a request
-# still being written or checked has taught nobody anything yet.
-NOT_YET_STATES = (Status.DRAFT, Status.SUBMITTED, Status.IN_TRIAGE)
 WRITER_CODENAMES = ("plan_mission", "lead_mission", "serve_on_mission")
 
 MESSAGES = {
@@ -63,14 +60,12 @@ def tags_normalise(raw: str | Iterable[str]) -> str:
 
 def lessons_open(mission: Mission) -> bool:
     """Whether lessons may be recorded on `mission` in its current state."""
-    return mission.status not in NOT_YET_STATES
+    return mission.status not in REQUEST_STATES
 
 
 def lesson_may_add(mission: Mission, user) -> bool:
     """Whether `user` may record lessons on `mission`: its GCC, leader or team members."""
-    return user.is_active and any(
-        user.has_perm(f"missions.{codename}", mission) for codename in WRITER_CODENAMES
-    )
+    return user.is_active and any(holds(user, codename, mission) for codename in WRITER_CODENAMES)
 
 
 def _clean(kind: str, title: str, text: str, tags: str | Iterable[str], clusters) -> dict:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clusters.models import Role
 from missions.models import Mission, Notification, TransitionLog
+from missions.workflow import DECISION_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ def recipients(mission: Mission, roles: tuple[str, ...]):
     return get_user_model().objects.filter(scope, is_active=True).distinct().order_by("pk")
 
 
-def _absolute(path: str) -> str:
+def site_url(path: str) -> str:
+    """The address of a page of the site, for links in e-mails (ICSM_SITE_URL)."""
     return settings.ICSM_SITE_URL.rstrip("/") + path
 
 
@@ -57,7 +59,7 @@ def notify(users, mission: Mission | None, event: str, template: str, context: d
     """
     context = {**context, "mission": mission}
     if mission is not None:
-        context["mission_url"] = _absolute(reverse("missions:detail", args=[mission.pk]))
+        context["mission_url"] = site_url(reverse("missions:detail", args=[mission.pk]))
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}.txt", context).strip()
     created = []
@@ -73,10 +75,6 @@ def notify(users, mission: Mission | None, event: str, template: str, context: d
     return created
 
 
-# The Task Team's decisions, which OCHA communicates to the country.
-DECISIONS = ("approve", "decline", "defer")
-
-
 def notify_transition(log_pk: int) -> list[int]:
     log = TransitionLog.objects.select_related("mission__country", "user").get(pk=log_pk)
     roles = NOTICE_RECIPIENTS.get(log.transition)
@@ -86,7 +84,7 @@ def notify_transition(log_pk: int) -> list[int]:
     created = notify(
         users, log.mission, f"log:{log.pk}", f"missions/email/{log.transition}", {"log": log}
     )
-    if log.transition in DECISIONS:
+    if log.transition in DECISION_TRANSITIONS:
         # The decision is communicated once its notices exist (the e-mails follow, retried):
         # the GCC may then start planning.
         Mission.objects.filter(pk=log.mission_id).update(decision_communicated_at=timezone.now())
@@ -96,7 +94,7 @@ def notify_transition(log_pk: int) -> list[int]:
 def send_notification_email(notification: Notification) -> None:
     context = {"notification": notification, "user": notification.user}
     if notification.mission_id:
-        context["mission_url"] = _absolute(
+        context["mission_url"] = site_url(
             reverse("missions:detail", args=[notification.mission_id])
         )
     message = EmailMultiAlternatives(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from missions.models import Mission
-from missions.workflow import Status
+from missions.workflow import Status, holds
 
 # guard name: (what the step is called, the page that settles it)
 STEP_PAGES = {
@@ -19,7 +19,6 @@ STEP_PAGES = {
     "issues_covered": ("Cross-cutting issues covered", "missions:issues"),
     "logistics_complete": ("Logistics complete", "missions:logistics"),
 }
-PLANNING_STATES = (Status.APPROVED, Status.IN_PLANNING)
 
 
 def readiness(mission: Mission) -> list[dict]:
@@ -68,5 +67,5 @@ def planning_overview(mission: Mission, user) -> dict:
         ],
         "lessons": lessons_for_planning(mission, user),
         "can_record_lesson": lesson_may_add(mission, user),
-        "can_plan": user.has_perm("missions.plan_mission", mission),
+        "can_plan": holds(user, "plan_mission", mission),
     }

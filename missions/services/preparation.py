@@ -35,16 +35,11 @@ from missions.models import (
     ReminderSent,
 )
 from missions.models.mission import relevant_issues
-from missions.selectors.missions import mission_for_update
-from missions.services.notices import notify
+from missions.selectors.missions import mission_for_update, organises
+from missions.services.notices import notify, site_url
 from missions.tasks import queue_emails
-from missions.workflow import Status
+from missions.workflow import ORGANISING_STATES, PLANNING_STATES, holds
 
-# Planning writes happen between the decision and the confirmation that the mission is ready.
-EDITABLE_STATES = (Status.APPROVED, Status.IN_PLANNING)
-EDITOR_PERMS = ("missions.plan_mission", "missions.lead_mission")
-# Briefings are reminded until departure: a ready mission may still lack nothing, or not.
-REMINDED_STATES = (Status.APPROVED, Status.IN_PLANNING, Status.READY)
 BRIEFING_KINDS = (PDF, DOCX)
 # How far ahead an item not done is flagged "due soon".
 DUE_SOON_DAYS = 7
@@ -60,21 +55,16 @@ def not_editable_message(mission: Mission) -> str:
     )
 
 
-def is_planner(mission: Mission, user) -> bool:
-    """The GCC or the mission's leader: who set coverage and logistics (in any state)."""
-    return user.is_active and any(user.has_perm(perm, mission) for perm in EDITOR_PERMS)
-
-
 def _check_editor(mission: Mission, user) -> None:
-    if not is_planner(mission, user):
+    if not organises(user, mission):
         raise PermissionDenied("Only the GCC and the mission leader change this.")
-    if mission.status not in EDITABLE_STATES:
+    if mission.status not in PLANNING_STATES:
         raise ValidationError(not_editable_message(mission))
 
 
 def preparation_may_edit(mission: Mission, user) -> bool:
     """The GCC and the mission's leader set coverage and logistics while planning."""
-    return mission.status in EDITABLE_STATES and is_planner(mission, user)
+    return mission.status in PLANNING_STATES and organises(user, mission)
 
 
 def mission_start(mission: Mission) -> datetime.date | None:
@@ -101,15 +91,15 @@ def briefing_uploader(mission: Mission, user, issue: CrossCuttingIssue) -> bool:
     who sees the mission (in any state)."""
     if not user.is_active:
         return False
-    if user.has_perm("missions.plan_mission", mission):
+    if holds(user, "plan_mission", mission):
         return True
-    return issue.pk in _focal_issue_ids(user) and user.has_perm("missions.view_mission", mission)
+    return issue.pk in _focal_issue_ids(user) and holds(user, "view_mission", mission)
 
 
 def briefing_may_upload(mission: Mission, user, issue: CrossCuttingIssue) -> bool:
     """The issue's own focal points (who see the mission) and the GCC upload its briefing,
     while the mission is being planned."""
-    return mission.status in EDITABLE_STATES and briefing_uploader(mission, user, issue)
+    return mission.status in PLANNING_STATES and briefing_uploader(mission, user, issue)
 
 
 def _is_covered(coverage: IssueCoverage | None, mission: Mission) -> bool:
@@ -152,9 +142,9 @@ def coverage_rows(mission: Mission, user) -> list[dict]:
     missing, and whether `user` may upload its briefing paper. Constant queries."""
     issues = list(relevant_issues(mission).order_by("name"))
     coverage = _coverage_by_issue(mission)
-    is_gcc = user.is_active and user.has_perm("missions.plan_mission", mission)
+    is_gcc = holds(user, "plan_mission", mission)
     focal_of = _focal_issue_ids(user)
-    may_upload_any = user.is_active and mission.status in EDITABLE_STATES
+    may_upload_any = user.is_active and mission.status in PLANNING_STATES
     rows = []
     for issue in issues:
         row = coverage.get(issue.pk)
@@ -298,7 +288,7 @@ def briefing_upload(
         target = CrossCuttingIssue.objects.filter(pk=issue_pk).first()
         if target is None or not briefing_uploader(current, user, target):
             raise PermissionDenied("Only the issue's focal points and the GCC upload its briefing.")
-        if current.status not in EDITABLE_STATES:
+        if current.status not in PLANNING_STATES:
             raise ValidationError({"briefing": not_editable_message(current)})
         issue = _relevant_issue(current, target)
         try:
@@ -369,7 +359,7 @@ def _issue_focal_points(mission: Mission, issue: CrossCuttingIssue) -> list:
         .distinct()
         .order_by("pk")
     )
-    return [user for user in users if user.has_perm("missions.view_mission", mission)]
+    return [user for user in users if holds(user, "view_mission", mission)]
 
 
 def remind_briefings(today: datetime.date | None = None) -> int:
@@ -385,7 +375,7 @@ def remind_briefings(today: datetime.date | None = None) -> int:
     days = sorted(settings.ICSM_BRIEFING_REMINDER_DAYS, reverse=True)
     horizon = today + datetime.timedelta(days=max(days))
     candidates = (
-        Mission.objects.filter(status__in=REMINDED_STATES)
+        Mission.objects.filter(status__in=ORGANISING_STATES)
         .filter(
             Q(in_country_from__gt=today, in_country_from__lte=horizon)
             | Q(
@@ -429,8 +419,9 @@ def remind_briefings(today: datetime.date | None = None) -> int:
                         "issue": issue,
                         "start": start,
                         "days_left": (start - today).days,
-                        "issue_url": settings.ICSM_SITE_URL.rstrip("/")
-                        + reverse("missions:issue_coverage", args=[mission.pk, issue.pk]),
+                        "issue_url": site_url(
+                            reverse("missions:issue_coverage", args=[mission.pk, issue.pk])
+                        ),
                     },
                 )
             transaction.on_commit(partial(queue_emails, created))

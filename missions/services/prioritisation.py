@@ -20,10 +20,7 @@ from django.db.models.functions import Cast
 from missions.models import Mission, RankAdjustment, Score, ScoringCriterion, TransitionLog
 from missions.selectors.missions import missions_visible_to
 from missions.services.mission import mission_transition
-from missions.workflow import Status, TransitionRefused
-
-BOARD_STATES = (Status.WITH_TASK_TEAM, Status.DEFERRED)
-DECISIONS = ("approve", "decline", "defer")
+from missions.workflow import BOARD_STATES, DECISION_TRANSITIONS, TransitionRefused, holds
 
 
 def active_criteria() -> list[ScoringCriterion]:
@@ -31,7 +28,7 @@ def active_criteria() -> list[ScoringCriterion]:
 
 
 def _may_decide(user, mission: Mission) -> bool:
-    return user.is_active and user.has_perm("missions.decide_mission", mission)
+    return holds(user, "decide_mission", mission)
 
 
 @transaction.atomic
@@ -208,7 +205,7 @@ def mission_decide(
     The priority in force (score and rank) and, for approval, the agreed focus and draft ToR
     are written in the same transaction as the transition: a refused decision keeps none.
     """
-    if decision not in DECISIONS:
+    if decision not in DECISION_TRANSITIONS:
         raise TransitionRefused("Choose approve, decline or defer.")
     with transaction.atomic():
         row = board_row_for(user, mission)

@@ -35,17 +35,14 @@ from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.selectors import user_roles
 from missions.models import Grade, Invitation, Mission, Nomination
 from missions.selectors.missions import mission_for_update, missions_visible_to
-from missions.services.notices import notify, recipients
+from missions.services.notices import notify, recipients, site_url
 from missions.services.permissions import invitation_grant, team_member_grant, team_member_revoke
 from missions.services.tor import tor_current
 from missions.tasks import account_invitation_task, queue_emails, send_email_task
-from missions.workflow import Status
+from missions.workflow import PLANNING_STATES, Status, holds
 
 logger = logging.getLogger(__name__)
 
-# The team is put together while the mission is approved or in planning; afterwards the
-# invitations, nominations and team stay readable as the record.
-PLANNING_STATES = (Status.APPROVED, Status.IN_PLANNING)
 MAX_SHARE_ADDRESSES = 50
 LIVE = (Nomination.Status.PROPOSED, Nomination.Status.ACCEPTED)
 
@@ -53,14 +50,11 @@ LIVE = (Nomination.Status.PROPOSED, Nomination.Status.ACCEPTED)
 # Who may do what ----------------------------------------------------------------------------------
 
 
-def may_plan(user, mission: Mission) -> bool:
-    """The GCC: invites, decides on nominations, confirms the team."""
-    return user.is_active and user.has_perm("missions.plan_mission", mission)
-
-
 def sees_all_planning(user, mission: Mission) -> bool:
     """The GCC and HCSS see every invitation and nomination of a mission they see."""
-    return may_plan(user, mission) or (user.is_active and Role.HCSS in user_roles(user))
+    return holds(user, "plan_mission", mission) or (
+        user.is_active and Role.HCSS in user_roles(user)
+    )
 
 
 def focal_scope(user) -> tuple[set[int], set[int]]:
@@ -89,9 +83,9 @@ def may_nominate_through(user, mission: Mission, invitation: Invitation) -> bool
     """The GCC, or a focal point of the invitation's own cluster or cross-cutting issue."""
     if invitation.mission_id != mission.pk or not user.is_active:
         return False
-    if may_plan(user, mission):
+    if holds(user, "plan_mission", mission):
         return True
-    return user.has_perm("missions.nominate_mission", mission) and _in_focal_scope(
+    return holds(user, "nominate_mission", mission) and _in_focal_scope(
         invitation, focal_scope(user)
     )
 
@@ -100,12 +94,12 @@ def may_withdraw(user, mission: Mission, nomination: Nomination) -> bool:
     """The nominating focal point while proposed; the GCC while proposed or accepted."""
     if not user.is_active or mission.status not in PLANNING_STATES:
         return False
-    if may_plan(user, mission):
+    if holds(user, "plan_mission", mission):
         return nomination.status in LIVE
     return (
         nomination.status == Nomination.Status.PROPOSED
         and nomination.nominated_by_id == user.pk
-        and user.has_perm("missions.nominate_mission", mission)
+        and holds(user, "nominate_mission", mission)
     )
 
 
@@ -113,7 +107,7 @@ def may_decide(user, mission: Mission, nomination: Nomination) -> bool:
     return (
         mission.status in PLANNING_STATES
         and nomination.status == Nomination.Status.PROPOSED
-        and may_plan(user, mission)
+        and holds(user, "plan_mission", mission)
     )
 
 
@@ -249,10 +243,6 @@ def _require_planning(mission: Mission, what: str) -> None:
         )
 
 
-def _absolute(path: str) -> str:
-    return settings.ICSM_SITE_URL.rstrip("/") + path
-
-
 def _ids(items) -> list[int]:
     return [getattr(item, "pk", item) for item in items or ()]
 
@@ -315,7 +305,7 @@ def invitations_send(
     message = (message or "").strip()
     with transaction.atomic():
         current = mission_for_update(user, mission)
-        if not may_plan(user, current):
+        if not holds(user, "plan_mission", current):
             raise PermissionDenied("Only the GCC invites clusters to a mission.")
         _require_planning(current, "Clusters can be invited")
         cluster_ids, issue_ids = _ids(clusters), _ids(issues)
@@ -346,7 +336,7 @@ def invitations_send(
                 "missions/email/invitation",
                 {
                     "invitation": invitation,
-                    "invitation_url": _absolute(invitation_url(invitation)),
+                    "invitation_url": site_url(invitation_url(invitation)),
                     "window": mission_window(current),
                 },
             )
@@ -411,7 +401,7 @@ def invitation_share(invitation: Invitation, user, *, emails, note: str = "") ->
             "sender": user,
             "tor": tor_current(current),
             "window": mission_window(current),
-            "invitation_url": _absolute(invitation_url(invitation)),
+            "invitation_url": site_url(invitation_url(invitation)),
         }
         reply_to = [user.email] if user.email else None
         # One message per address: partners do not see one another's addresses.
@@ -440,8 +430,8 @@ def account_invitation_email(user) -> EmailMessage:
     token = default_token_generator.make_token(user)
     context = {
         "user": user,
-        "set_password_url": _absolute(reverse("password_reset_confirm", args=[uid, token])),
-        "login_url": _absolute(reverse("login")),
+        "set_password_url": site_url(reverse("password_reset_confirm", args=[uid, token])),
+        "login_url": site_url(reverse("login")),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
     return _render_email("missions/email/account_invitation", context, [user.email])
@@ -588,7 +578,7 @@ def nomination_create(
             "nomination": nomination,
             "invitation": invitation,
             "nominated_by": user,
-            "nomination_url": _absolute(nomination_url(nomination)),
+            "nomination_url": site_url(nomination_url(nomination)),
         }
         notices = notify(
             recipients(current, (Role.GCC,)).exclude(pk=user.pk),
@@ -623,7 +613,7 @@ def may_resend_account_invitation(user, mission: Mission, nomination: Nomination
         and nomination.status in LIVE
         and participant.is_active
         and not participant.has_usable_password()
-        and (nomination.nominated_by_id == user.pk or may_plan(user, mission))
+        and (nomination.nominated_by_id == user.pk or holds(user, "plan_mission", mission))
     )
 
 
@@ -677,7 +667,7 @@ def nomination_decide(
         )
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
-        if not may_plan(user, current):
+        if not holds(user, "plan_mission", current):
             raise PermissionDenied("Only the GCC decides on nominations.")
         _require_planning(current, "Nominations can be decided")
         if nomination.status != Nomination.Status.PROPOSED:
@@ -697,8 +687,8 @@ def nomination_decide(
             "nomination": nomination,
             "accepted": accept,
             "the_mission": current,
-            "nomination_url": _absolute(nomination_url(nomination)),
-            "team_url": _absolute(reverse("missions:team", args=[current.pk])),
+            "nomination_url": site_url(nomination_url(nomination)),
+            "team_url": site_url(reverse("missions:team", args=[current.pk])),
         }
         notices: list[int] = []
         if nomination.nominated_by and nomination.nominated_by.is_active:
@@ -725,14 +715,14 @@ def nomination_withdraw(nomination: Nomination | int, user) -> Nomination:
     once accepted (the participant leaves the team, which must then be confirmed again)."""
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
-        if not (may_plan(user, current) or nomination.nominated_by_id == user.pk):
+        if not (holds(user, "plan_mission", current) or nomination.nominated_by_id == user.pk):
             raise PermissionDenied("You may not withdraw this nomination.")
         _require_planning(current, "Nominations can be withdrawn")
         if not may_withdraw(user, current, nomination):
             raise ValidationError(
                 f"This nomination is {nomination.get_status_display().lower()}: "
                 "it can no longer be withdrawn"
-                + ("." if may_plan(user, current) else " (ask the GCC).")
+                + ("." if holds(user, "plan_mission", current) else " (ask the GCC).")
             )
         was_member = nomination.status == Nomination.Status.ACCEPTED
         nomination.status = Nomination.Status.WITHDRAWN
@@ -758,7 +748,7 @@ def team_confirm(mission: Mission | int, user) -> Mission:
     """
     with transaction.atomic():
         current = mission_for_update(user, mission)
-        if not may_plan(user, current):
+        if not holds(user, "plan_mission", current):
             raise PermissionDenied("Only the GCC confirms the team.")
         _require_planning(current, "The team can be confirmed")
         missing = team_confirm_missing(current)

@@ -18,13 +18,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from missions.models import Mission, TermsOfReference, ToRVersion
-from missions.selectors.missions import mission_for_update
-from missions.workflow import Status
+from missions.selectors.missions import mission_for_update, organises
+from missions.workflow import PLANNING_STATES, Status
 
 SECTIONS: tuple[str, ...] = ToRVersion.SECTIONS
-# After planning the ToR is the record of what the mission was asked to do: read-only.
-EDITABLE_STATES = (Status.APPROVED, Status.IN_PLANNING)
-EDITOR_PERMS = ("missions.plan_mission", "missions.lead_mission")
 START_NOTE = "Started from the Task Team's agreed focus"
 
 
@@ -58,19 +55,9 @@ def tor_current(mission: Mission) -> ToRVersion | None:
     return tor_versions(mission).first()
 
 
-def tor_is_final(mission: Mission) -> bool:
-    """True when the current version is marked final (what `confirm_ready` asks for)."""
-    return TermsOfReference.objects.filter(mission=mission, final_version__isnull=False).exists()
-
-
-def tor_is_editor(mission: Mission, user) -> bool:
-    """The GCC and the mission's leader are the ToR's editors (whatever the mission's state)."""
-    return user.is_active and any(user.has_perm(perm, mission) for perm in EDITOR_PERMS)
-
-
 def tor_may_edit(mission: Mission, user) -> bool:
     """An editor may change the ToR now: the mission is approved or in planning."""
-    return mission.status in EDITABLE_STATES and tor_is_editor(mission, user)
+    return mission.status in PLANNING_STATES and organises(user, mission)
 
 
 def tor_overview(mission: Mission) -> dict:
@@ -160,9 +147,9 @@ def tor_diff(
 def _locked_for_edit(mission: Mission | int, user) -> Mission:
     """Re-read and lock the mission; refuse unless `user` may edit its ToR now."""
     current = mission_for_update(user, mission)
-    if not tor_is_editor(current, user):
+    if not organises(user, current):
         raise PermissionDenied("You may not edit these Terms of Reference.")
-    if current.status not in EDITABLE_STATES:
+    if current.status not in PLANNING_STATES:
         raise ValidationError(
             "The Terms of Reference can only be changed while the mission is approved or in "
             f"planning; it is now {Status(current.status).label.lower()}."

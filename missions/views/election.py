@@ -31,6 +31,7 @@ from missions.services.election import (
     election_withdraw_candidacy,
     team_member,
 )
+from missions.views.errors import show_on_form
 
 
 class StandForm(forms.Form):
@@ -133,8 +134,7 @@ def election_stand_view(request: HttpRequest, pk: int) -> HttpResponse:
             if not hasattr(error, "error_dict"):
                 messages.error(request, _message(error))
                 return redirect("missions:election", pk=mission.pk)
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            show_on_form(form, error)
         else:
             messages.success(request, "You stand as a candidate.")
             return redirect("missions:election", pk=mission.pk)
@@ -175,8 +175,7 @@ def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such page.") from None
     except ValidationError as error:
         if hasattr(error, "error_dict") and candidates:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            show_on_form(form, error)
             return _render_page(request, mission, vote_form=form, error=NOT_CAST)
         messages.error(request, _message(error))
     else:

@@ -13,9 +13,17 @@ from django.views.decorators.http import require_POST
 
 from clusters.models import Role
 from clusters.selectors import user_roles
-from missions.models import MissionUserObjectPermission, Notification, Score
-from missions.selectors.missions import missions_visible_to
-from missions.workflow import Status
+from missions.models import Notification, Score
+from missions.selectors.missions import missions_led_by, missions_served_by, missions_visible_to
+from missions.workflow import (
+    DECIDED_STATES,
+    LEADING_STATES,
+    ORGANISING_STATES,
+    PLANNING_STATES,
+    TEAM_STATES,
+    TRIAGE_QUEUE_STATES,
+    Status,
+)
 
 SHOWN = 5
 
@@ -52,7 +60,7 @@ def waiting_for(user) -> list[dict]:
             _section(
                 "Decisions on your country's requests",
                 visible.filter(
-                    status__in=[Status.APPROVED, Status.DECLINED, Status.DEFERRED],
+                    status__in=DECIDED_STATES,
                     decided_at__gte=since,
                 ),
                 missions_url,
@@ -63,7 +71,7 @@ def waiting_for(user) -> list[dict]:
         sections.append(
             _section(
                 "Requests to triage",
-                visible.filter(status__in=[Status.SUBMITTED, Status.IN_TRIAGE]),
+                visible.filter(status__in=TRIAGE_QUEUE_STATES),
                 reverse("admin:missions_triagerequest_changelist"),
                 "The triage queue is empty.",
             )
@@ -90,7 +98,7 @@ def waiting_for(user) -> list[dict]:
         sections.append(
             _section(
                 "Missions to organise",
-                visible.filter(status__in=[Status.APPROVED, Status.IN_PLANNING, Status.READY]),
+                visible.filter(status__in=ORGANISING_STATES),
                 missions_url,
                 "No mission is being organised.",
             )
@@ -100,26 +108,15 @@ def waiting_for(user) -> list[dict]:
         sections.append(
             _section(
                 "Invitations to nominate participants",
-                visible.filter(status__in=[Status.APPROVED, Status.IN_PLANNING]),
+                visible.filter(status__in=PLANNING_STATES),
                 missions_url,
                 "No mission is inviting your cluster or issue just now.",
             )
         )
-    serving = MissionUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename="serve_on_mission"
-    )
-    on_team = visible.filter(
-        Exists(serving),
-        status__in=[Status.APPROVED, Status.IN_PLANNING, Status.READY, Status.IN_COUNTRY],
-    )
+    on_team = missions_served_by(user).filter(status__in=TEAM_STATES)
     if on_team.exists():
         sections.append(_section("Missions you are on", on_team, missions_url, ""))
-    led = MissionUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename="lead_mission"
-    )
-    leading = visible.filter(
-        Exists(led), status__in=[Status.IN_COUNTRY, Status.REPORTING, Status.FOLLOW_UP]
-    )
+    leading = missions_led_by(user).filter(status__in=LEADING_STATES)
     if leading.exists():
         sections.append(_section("Missions you lead", leading, missions_url, ""))
     return sections

@@ -22,7 +22,6 @@ from missions.forms.intake import CommentForm, EndorsementForm, RequestForm
 from missions.models import Mission
 from missions.selectors.missions import get_mission_for
 from missions.services.intake import (
-    ENDORSABLE_STATES,
     RequestNotEditable,
     attachment_add,
     attachment_delete,
@@ -34,8 +33,9 @@ from missions.services.intake import (
     request_editable_by,
 )
 from missions.services.mission import mission_transition
+from missions.views.errors import errors_onto, show_on_form
 from missions.views.files import private_file_response
-from missions.workflow import MissionNotFound, Status, TransitionError
+from missions.workflow import REQUEST_STATES, MissionNotFound, Status, TransitionError, holds
 
 
 def _render_form(
@@ -88,8 +88,7 @@ def _save_and_maybe_submit(
         return redirect("missions:detail", pk=mission.pk)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_on_form(form, error)
         return _render_form(request, form, mission)
 
     if request.POST.get("action") != "submit":
@@ -132,7 +131,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    if not request.user.has_perm("missions.submit_mission", mission):
+    if not holds(request.user, "submit_mission", mission):
         raise Http404("No such page.")
     if not request_editable_by(mission, request.user):
         messages.info(
@@ -164,7 +163,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
 @require_POST
 def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    if not request.user.has_perm("missions.submit_mission", mission):
+    if not holds(request.user, "submit_mission", mission):
         raise Http404("No such page.")
     attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
     try:
@@ -184,9 +183,7 @@ def detail_context(request: HttpRequest, mission: Mission, forms: dict | None = 
     """What the mission page shows of intake: documents, endorsement, comments, edit link."""
     forms = forms or {}
     user = request.user
-    can_endorse = mission.status in ENDORSABLE_STATES and user.has_perm(
-        "missions.endorse_mission", mission
-    )
+    can_endorse = mission.status in REQUEST_STATES and holds(user, "endorse_mission", mission)
     return {
         "can_edit_request": request_editable_by(mission, user),
         "attachments": list(mission.attachments.select_related("uploaded_by")),
@@ -210,9 +207,9 @@ def _render_detail_with(request: HttpRequest, mission: Mission, **forms) -> Http
 @require_POST
 def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    if not request.user.has_perm("missions.endorse_mission", mission):
+    if not holds(request.user, "endorse_mission", mission):
         raise Http404("No such page.")
-    if mission.status not in ENDORSABLE_STATES:
+    if mission.status not in REQUEST_STATES:
         messages.error(
             request,
             "The HCT's agreement can only be recorded until the request goes to the Task Team.",
@@ -234,11 +231,9 @@ def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("missions:detail", pk=mission.pk)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error("minutes", error.messages)
+            rest = errors_onto(form, error)
+            if rest:
+                form.add_error(None if hasattr(error, "error_dict") else "minutes", rest)
         else:
             messages.success(request, "The HCT's agreement is recorded.")
             return redirect(reverse("missions:detail", args=[mission.pk]) + "#endorsement")

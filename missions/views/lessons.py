@@ -14,6 +14,7 @@ from missions.forms.lessons import LessonForm, LessonSearchForm
 from missions.selectors.lessons import get_lesson_for, lesson_search, lessons_mark_missions
 from missions.selectors.missions import get_mission_for
 from missions.services.lessons import lesson_add, lesson_may_add, lessons_open
+from missions.views.errors import errors_onto
 
 PAGE_SIZE = 20
 
@@ -51,11 +52,12 @@ def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise Http404("No such page.") from None
         except ValidationError as problem:
+            rest = errors_onto(form, problem)
             if hasattr(problem, "error_dict"):
-                for field, errors in problem.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                if rest:
+                    form.add_error(None, rest)
             else:
-                error = " ".join(problem.messages)
+                error = rest
         else:
             messages.success(request, "Thank you: the lesson is recorded for the next teams.")
             return redirect("lessons:detail", lesson_pk=lesson.pk)

@@ -16,11 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from formats.people import person
 from formats.uploads import download_name
 from missions.forms.preparation import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
 from missions.models import IssueCoverage, Mission
 from missions.models.mission import relevant_issues
-from missions.selectors.missions import get_mission_for
+from missions.selectors.missions import get_mission_for, organises
 from missions.services.preparation import (
     briefing_may_upload,
     briefing_upload,
@@ -29,7 +30,6 @@ from missions.services.preparation import (
     coverage_overview,
     coverage_rows,
     coverage_set,
-    is_planner,
     logistics_grid,
     logistics_save,
     logistics_set_dates,
@@ -37,21 +37,8 @@ from missions.services.preparation import (
     not_editable_message,
     preparation_may_edit,
 )
+from missions.views.errors import errors_onto
 from missions.views.files import private_file_response
-
-
-def _errors_onto(form: Form, error: ValidationError) -> str:
-    """Put a service's field errors next to the form's fields; return the rest as text."""
-    if not hasattr(error, "error_dict"):
-        return " ".join(error.messages)
-    rest = []
-    for field, errors in error.error_dict.items():
-        if field in form.fields:
-            form.add_error(field, errors)
-        else:
-            rest += [message for e in errors for message in e.messages]
-    return " ".join(rest)
-
 
 # Cross-cutting issues --------------------------------------------------------------------------
 
@@ -85,7 +72,7 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
         action = request.POST.get("action")
         try:
             if action == "coverage":
-                if not is_planner(mission, user):
+                if not organises(user, mission):
                     raise Http404("No such page.")
                 if not preparation_may_edit(mission, user):
                     raise ValidationError(not_editable_message(mission))
@@ -118,7 +105,7 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
             raise Http404("No such page.") from None
         except ValidationError as problem:
             form = coverage_form if coverage_form is not None else briefing_form
-            error = _errors_onto(form if form is not None else Form(), problem)
+            error = errors_onto(form if form is not None else Form(), problem)
     may_edit = preparation_may_edit(mission, user)
     may_upload = briefing_may_upload(mission, user, issue)
     coverage = coverage_for(mission, issue)
@@ -199,7 +186,7 @@ def logistics(request: HttpRequest, pk: int) -> HttpResponse:
     bound: dict = {}
     error = ""
     if request.method == "POST":
-        if not is_planner(mission, user):
+        if not organises(user, mission):
             raise Http404("No such page.")
         action = request.POST.get("action")
         form: Form = Form()
@@ -236,7 +223,7 @@ def logistics(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if form.is_valid():
                     logistics_save(mission, user, nomination, form.changes(), form.travel())
-                    name = nomination.participant.get_full_name() or nomination.participant
+                    name = person(nomination.participant)
                     messages.success(request, f"The logistics of {name} are saved.")
                     return redirect(
                         reverse("missions:logistics", args=[mission.pk])
@@ -247,7 +234,7 @@ def logistics(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise Http404("No such page.") from None
         except ValidationError as problem:
-            error = _errors_onto(form, problem)
+            error = errors_onto(form, problem)
     may_edit = preparation_may_edit(mission, user)
     context = {
         "mission": mission,

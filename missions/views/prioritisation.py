@@ -15,7 +15,6 @@ from clusters.selectors import user_roles
 from missions.forms.prioritisation import DecisionForm, RankAdjustmentForm, ScorecardForm
 from missions.selectors.missions import get_mission_for, missions_visible_to
 from missions.services.prioritisation import (
-    BOARD_STATES,
     active_criteria,
     board_row_for,
     mission_decide,
@@ -24,7 +23,7 @@ from missions.services.prioritisation import (
     scores_by,
     task_team_board,
 )
-from missions.workflow import MissionNotFound, Status, TransitionError
+from missions.workflow import BOARD_STATES, MissionNotFound, Status, TransitionError
 
 
 def _board_access(request: HttpRequest) -> bool:

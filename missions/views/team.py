@@ -10,23 +10,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from formats.people import person
 from missions.forms.team import DecisionForm, InvitationForm, NominationForm, ShareForm
 from missions.models import Invitation, Mission, Nomination
 from missions.selectors.missions import get_mission_for
 from missions.services.team import (
-    PLANNING_STATES,
     account_invitation_resend,
     invitation_share,
     invitations_send,
     invitations_visible_to,
     may_decide,
     may_nominate_through,
-    may_plan,
     may_resend_account_invitation,
     may_withdraw,
     mission_window,
@@ -39,19 +37,12 @@ from missions.services.team import (
     team_confirm_missing,
     team_overview,
 )
+from missions.views.errors import show_on_form
+from missions.workflow import PLANNING_STATES, holds
 
 
 def _not_found() -> Http404:
     return Http404("No such page.")
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """A service's refusal, next to the field it is about (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _posted(request: HttpRequest):
@@ -62,7 +53,7 @@ def _posted(request: HttpRequest):
 def _nominable(user, mission: Mission, invitations: list[Invitation]) -> list[Invitation]:
     """The invitations `user` may nominate through: all for the GCC, their own for a focal
     point (`invitations` is already what they see)."""
-    if may_plan(user, mission) or user.has_perm("missions.nominate_mission", mission):
+    if holds(user, "plan_mission", mission) or holds(user, "nominate_mission", mission):
         return invitations
     return []
 
@@ -76,7 +67,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     visible = list(invitations_visible_to(request.user, mission))
     if not visible and not sees_all_planning(request.user, mission):
         raise _not_found()
-    planner = may_plan(request.user, mission)
+    planner = holds(request.user, "plan_mission", mission)
     if request.method == "POST" and not planner:
         raise _not_found()
     form = None
@@ -94,7 +85,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
             except PermissionDenied:
                 raise _not_found() from None
             except ValidationError as error:
-                _add_errors(form, error)
+                show_on_form(form, error)
             else:
                 names = ", ".join(str(i.invitee) for i in created) or "nobody new"
                 messages.success(
@@ -132,7 +123,7 @@ def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
         except PermissionDenied:
             raise _not_found() from None
         except ValidationError as error:
-            _add_errors(share_form, error)
+            show_on_form(share_form, error)
         else:
             count = len(share_form.cleaned_data["emails"])
             messages.success(
@@ -180,7 +171,7 @@ def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise _not_found() from None
         except ValidationError as error:
-            _add_errors(form, error)
+            show_on_form(form, error)
         else:
             name = created.participant.get_full_name() or created.participant.email
             messages.success(
@@ -238,7 +229,7 @@ def nomination(request: HttpRequest, pk: int, nomination_pk: int) -> HttpRespons
 @require_POST
 def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
-    if not may_plan(request.user, mission):
+    if not holds(request.user, "plan_mission", mission):
         raise _not_found()
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -251,11 +242,11 @@ def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) ->
         raise _not_found() from None
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            _add_errors(form, error)
+            show_on_form(form, error)
             return _render_nomination(request, mission, current, form)
         messages.error(request, " ".join(error.messages))
         return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
-    name = decided.participant.get_full_name() or decided.participant.username
+    name = person(decided.participant)
     verb = "accepted: they are on the team" if form.accept else "declined"
     messages.success(request, f"The nomination of {name} is {verb}.")
     if request.POST.get("back") == "team":
@@ -267,7 +258,9 @@ def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) ->
 @require_POST
 def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
-    if not (may_plan(request.user, mission) or current.nominated_by_id == request.user.pk):
+    if not (
+        holds(request.user, "plan_mission", mission) or current.nominated_by_id == request.user.pk
+    ):
         raise _not_found()
     try:
         nomination_withdraw(current, request.user)
@@ -286,7 +279,7 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
 @login_required
 def team(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    planner = may_plan(request.user, mission)
+    planner = holds(request.user, "plan_mission", mission)
     in_planning = mission.status in PLANNING_STATES
     pending = list(
         nominations_visible_to(request.user, mission).filter(status=Nomination.Status.PROPOSED)
@@ -311,7 +304,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def team_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    if not may_plan(request.user, mission):
+    if not holds(request.user, "plan_mission", mission):
         raise _not_found()
     try:
         team_confirm(mission, request.user)

@@ -16,13 +16,12 @@ from django.views.decorators.http import require_POST
 
 from missions.forms.tor import ToRFinalForm, ToRForm
 from missions.models import Mission, ToRVersion
-from missions.selectors.missions import get_mission_for
+from missions.selectors.missions import get_mission_for, organises
 from missions.services.tor import (
     SECTIONS,
     section_label,
     tor_diff,
     tor_for,
-    tor_is_editor,
     tor_mark_final,
     tor_may_edit,
     tor_save,
@@ -56,7 +55,7 @@ def _render_tor(
         "sections": _sections(current),
         "final": bool(current and tor.final_version_id == current.pk),
         "versions": versions,
-        "is_editor": tor_is_editor(mission, request.user),
+        "is_editor": organises(request.user, mission),
         "may_edit": may_edit,
         "form": form if may_edit else None,
         "error": error,
@@ -67,7 +66,7 @@ def _render_tor(
 def _editor_mission(request: HttpRequest, pk: int) -> Mission:
     """The mission, if the user is one of its ToR's editors; 404 otherwise."""
     mission = get_mission_for(request.user, pk)
-    if not tor_is_editor(mission, request.user):
+    if not organises(request.user, mission):
         raise Http404("No such page.")
     return mission
 

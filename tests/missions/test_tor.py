@@ -15,13 +15,13 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import CrossCuttingIssue, GlobalCluster, Role
 from clusters.services import role_grant
 from missions.models import TermsOfReference, ToRVersion
+from missions.models.mission import tor_final
 from missions.selectors.missions import transition_missing
 from missions.services.permissions import mission_leader_appoint
 from missions.services.tor import (
     START_NOTE,
     tor_current,
     tor_diff,
-    tor_is_final,
     tor_mark_final,
     tor_overview,
     tor_save,
@@ -86,7 +86,7 @@ class TestStartingTheToR:
         assert "Gender" in version.team
         assert mission.composition_notes in version.team
         assert "2 March 2031 to 12 March 2031" in version.timing
-        assert not tor_is_final(mission)
+        assert not tor_final(mission)
 
     def test_starting_twice_returns_the_same_tor_with_one_version(self, mission, cast):
         first = tor_start(mission, cast["gcc"])
@@ -164,7 +164,7 @@ class TestVersions:
         tor.refresh_from_db()
         assert tor.final_version == version
         assert tor.finalised_by == cast["gcc"]
-        assert tor_is_final(mission)
+        assert tor_final(mission)
         assert "tor" not in {m.field for m in transition_missing(mission, "confirm_ready")}
 
     def test_only_the_latest_version_can_be_marked_final(self, mission, tor, cast):
@@ -172,7 +172,7 @@ class TestVersions:
 
         with pytest.raises(ValidationError, match="no longer the current one"):
             tor_mark_final(mission, cast["gcc"], number=1)
-        assert not tor_is_final(mission)
+        assert not tor_final(mission)
 
     def test_a_new_version_is_no_longer_final(self, mission, tor, cast):
         tor_mark_final(mission, cast["gcc"], number=1)
@@ -182,7 +182,7 @@ class TestVersions:
         tor.refresh_from_db()
         assert tor.final_version is None
         assert tor.finalised_at is None
-        assert not tor_is_final(mission)
+        assert not tor_final(mission)
 
     def test_the_leader_edits_and_marks_final_too(self, mission, tor, cast):
         mission_leader_appoint(mission, cast["leader"])
@@ -193,7 +193,7 @@ class TestVersions:
         tor_mark_final(mission, cast["leader"], number=version.number)
 
         assert version.author == cast["leader"]
-        assert tor_is_final(mission)
+        assert tor_final(mission)
 
     def test_after_planning_the_tor_is_read_only(self, mission, tor, cast):
         mission.__class__.objects.filter(pk=mission.pk).update(status="ready")
@@ -414,7 +414,7 @@ class TestPages:
             reverse("missions:tor_final", args=[mission.pk]), {"number": "x"}, follow=True
         )
         assert response.status_code == 200
-        assert not tor_is_final(mission)
+        assert not tor_final(mission)
 
     def test_after_planning_editors_read_only(self, client, mission, tor, cast):
         mission.__class__.objects.filter(pk=mission.pk).update(status="in_country")
