@@ -185,11 +185,27 @@ class StaleTransition(TransitionError):
     """Someone else changed the object first."""
 
 
-# Side effects after commit --------------------------------------------------------------------
+# What a transition writes with it, and its side effects after commit ---------------------------
 
+# (machine, transition name or "*") -> writes. Each receives the log row inside the
+# transition's own transaction (e.g. the rows of its notices, the outbox): they commit or roll
+# back with it.
+_within: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 # (machine, transition name or "*") -> effects. Each receives the log row's pk and runs only
 # after the transaction commits: a rolled-back transition has no effect.
 _after_commit: dict[tuple[str, str], list[Callable[[int], None]]] = defaultdict(list)
+
+
+def on_transition(*names: str, machine: str = "mission"):
+    """Register a write to make, with the log row, in the same transaction as each `names`
+    transition of `machine` ("*" for every transition)."""
+
+    def register(write: Callable):
+        for name in names:
+            _within[(machine, name)].append(write)
+        return write
+
+    return register
 
 
 def after_transition(*names: str, machine: str = "mission"):
@@ -202,6 +218,24 @@ def after_transition(*names: str, machine: str = "mission"):
         return effect
 
     return register
+
+
+class Hook:
+    """Work a lower layer asks for and a higher one does, after the current transaction
+    commits: services ask (e.g. "e-mail these notices"), `missions.tasks` queues it. So
+    services never import tasks, and nothing is queued for a write that rolled back."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._receivers: list[Callable] = []
+
+    def connect(self, receiver: Callable) -> Callable:
+        self._receivers.append(receiver)
+        return receiver
+
+    def fire_on_commit(self, *args) -> None:
+        for receiver in self._receivers:
+            transaction.on_commit(partial(receiver, *args))
 
 
 # The runner -----------------------------------------------------------------------------------
@@ -338,6 +372,8 @@ class Machine:
                 comment=comment.strip(),
                 reason=cleaned.get("reason", ""),
             )
+            for write in [*_within[(self.name, name)], *_within[(self.name, "*")]]:
+                write(log)
             for effect in [
                 *_after_commit[(self.name, name)],
                 *_after_commit[(self.name, "*")],

@@ -194,6 +194,10 @@ ICSM_SITE_URL = os.environ.get("ICSM_SITE_URL", "http://127.0.0.1:8000")
 
 # Periodic work, declared once. Each job is a plain function the tests call directly.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "missions.tasks.outbox_sweep_task",
+        "schedule": 60,  # every minute: the notices a lost queueing or a dead worker left
+    },
     "deferral-reminders": {
         "task": "missions.tasks.deferral_reminders_task",
         "schedule": 60 * 60,  # hourly; each reminder is claimed once, so reruns are harmless

@@ -8,6 +8,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster, Organisation, Role
@@ -25,7 +26,7 @@ from missions.models.mission import relevant_issues
 from missions.services.election import election_close, election_open, election_stand, election_vote
 from missions.services.intake import comment_add
 from missions.services.mission import mission_create, mission_transition
-from missions.services.notices import notify_transition
+from missions.services.notices import decision_communicate
 from missions.services.preparation import coverage_set, logistics_set_dates, logistics_update
 from missions.services.prioritisation import active_criteria, mission_decide, score_record
 from missions.services.team import (
@@ -350,6 +351,14 @@ def _users() -> dict:
     return users
 
 
+def _history_sent() -> None:
+    """The demo's notices are history: their e-mails went out when each thing happened, so
+    the outbox does not send them again when `make run` starts its worker."""
+    Notification.objects.filter(email_state=Notification.EmailState.PENDING).update(
+        email_state=Notification.EmailState.SENT, emailed_at=F("created_at")
+    )
+
+
 def _score(mission: Mission, member) -> None:
     """A plausible scorecard: the demo's requests lean towards the middle of the scale."""
     values = {c.pk: max(0, c.scale_max - 1 - (mission.pk + c.pk) % 3) for c in active_criteria()}
@@ -394,8 +403,9 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
         if name == "approve":
             _score(mission, user)
             log = mission_decide(mission, user, "approve", **DECISION)
-            # OCHA's notices of the decision, as the worker would send them after commit.
-            notify_transition(log.pk)
+            # OCHA's notices of the decision went out when it was taken.
+            _history_sent()
+            decision_communicate(log.pk)
             continue
         if name == "confirm_ready":
             _plan_completely(mission, users)
@@ -606,6 +616,7 @@ def load_demo() -> dict:
     for spec in [*HISTORICAL, *_current(today)]:
         _mission(spec, users, today)
     lessons_load_demo(author=users["mission-leader"])
+    _history_sent()
     # What the historical missions sent out was read long ago.
     Notification.objects.filter(mission__status=Status.CLOSED, read_at__isnull=True).update(
         read_at=timezone.now()

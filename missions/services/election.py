@@ -30,7 +30,6 @@ scoped by the caller (`get_mission_for`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -46,7 +45,6 @@ from missions.models import Ballot, Candidate, Election, Grade, Mission, Nominat
 from missions.selectors.missions import mission_for_update
 from missions.services.notices import notify, recipients, site_url
 from missions.services.permissions import mission_leader_appoint
-from missions.tasks import queue_emails
 from missions.workflow import PLANNING_STATES, Status, holds
 
 STATEMENT_MAX_LENGTH = 2000
@@ -407,7 +405,7 @@ def _team_users(mission: Mission) -> QuerySet:
 def _notify(election: Election, users, what: str, template: str, **context) -> None:
     """In-app notices now (in the transaction), their e-mails once it commits."""
     url = reverse("missions:election", args=[election.mission_id])
-    created = notify(
+    notify(
         users,
         election.mission,
         f"election:{election.pk}:{what}",
@@ -418,7 +416,6 @@ def _notify(election: Election, users, what: str, template: str, **context) -> N
             **context,
         },
     )
-    transaction.on_commit(partial(queue_emails, created))
 
 
 def _ballots_for_newcomers(election: Election) -> None:

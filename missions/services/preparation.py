@@ -37,7 +37,6 @@ from missions.models import (
 from missions.models.mission import relevant_issues
 from missions.selectors.missions import mission_for_update, organises
 from missions.services.notices import notify, site_url
-from missions.tasks import queue_emails
 from missions.workflow import ORGANISING_STATES, PLANNING_STATES, holds
 
 BRIEFING_KINDS = (PDF, DOCX)
@@ -424,7 +423,6 @@ def remind_briefings(today: datetime.date | None = None) -> int:
                         ),
                     },
                 )
-            transaction.on_commit(partial(queue_emails, created))
         created_count += len(created)
     return created_count
 

@@ -9,18 +9,31 @@ a manual adjustment moves a request up or down a number of places, with a reason
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
-from missions.models import Mission, RankAdjustment, Score, ScoringCriterion, TransitionLog
+from clusters.models import Role
+from missions.models import (
+    Mission,
+    RankAdjustment,
+    ReminderSent,
+    Score,
+    ScoringCriterion,
+    TransitionLog,
+)
 from missions.selectors.missions import missions_visible_to
 from missions.services.mission import mission_transition
-from missions.workflow import BOARD_STATES, DECISION_TRANSITIONS, TransitionRefused, holds
+from missions.services.notices import notify, recipients
+from missions.workflow import BOARD_STATES, DECISION_TRANSITIONS, Status, TransitionRefused, holds
+
+logger = logging.getLogger(__name__)
 
 
 def active_criteria() -> list[ScoringCriterion]:
@@ -225,3 +238,42 @@ def mission_decide(
             reason=reason,
             revisit_on=revisit_on,
         )
+
+
+# The deferral reminder ------------------------------------------------------------------------
+
+
+def remind_deferred(today: datetime.date | None = None) -> int:
+    """Tell the Task Team about deferred requests whose date to revisit has come.
+
+    Once per request and date, however often the scheduler runs. Returns how many reminded.
+    """
+    today = today or timezone.localdate()
+    due = Mission.objects.filter(status=Status.DEFERRED, revisit_on__lte=today).select_related(
+        "country"
+    )
+    reminded = 0
+    for mission in due:
+        try:
+            # The claim and the notices (the outbox) commit together, or neither does.
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        ReminderSent.objects.create(
+                            kind="deferral_revisit", mission=mission, due_on=mission.revisit_on
+                        )
+                except IntegrityError:
+                    continue  # claimed already: sent by an earlier tick
+                notify(
+                    recipients(mission, (Role.TASK_TEAM,)),
+                    mission,
+                    f"revisit:{mission.pk}:{mission.revisit_on.isoformat()}",
+                    "missions/email/revisit",
+                    {"today": today},
+                )
+        except Exception:
+            # One mission's failure must not stop the others; it is tried again next tick.
+            logger.exception("Deferral reminder for mission %s failed", mission.pk)
+            continue
+        reminded += 1
+    return reminded

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,10 +34,16 @@ from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.selectors import user_roles
 from missions.models import Grade, Invitation, Mission, Nomination
 from missions.selectors.missions import mission_for_update, missions_visible_to
-from missions.services.notices import notify, recipients, site_url
+from missions.services.notices import (
+    email_builder,
+    notify,
+    notify_addresses,
+    notify_built,
+    recipients,
+    site_url,
+)
 from missions.services.permissions import invitation_grant, team_member_grant, team_member_revoke
 from missions.services.tor import tor_current
-from missions.tasks import account_invitation_task, queue_emails, send_email_task
 from missions.workflow import PLANNING_STATES, Status, holds
 
 logger = logging.getLogger(__name__)
@@ -247,30 +252,6 @@ def _ids(items) -> list[int]:
     return [getattr(item, "pk", item) for item in items or ()]
 
 
-def _render_email(template: str, context: dict, to: list[str], **kwargs) -> EmailMessage:
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}.txt", context).strip()
-    return EmailMessage(subject=subject, body=body, to=to, **kwargs)
-
-
-def _queue_after_commit(task, *args) -> None:
-    """Queue a mail task once the write commits; a broker failure never undoes the write."""
-
-    def queue():
-        try:
-            task.delay(*args)
-        except Exception:
-            logger.exception("Could not queue %s%r", task.name, args)
-
-    transaction.on_commit(queue)
-
-
-def _send_after_commit(emails: list[EmailMessage]) -> None:
-    """Send e-mails that are not notifications (the recipient may have no account yet)."""
-    for email in emails:
-        _queue_after_commit(send_email_task, email.subject, email.body, email.to, email.reply_to)
-
-
 def invitation_url(invitation: Invitation) -> str:
     return reverse("missions:invitation", args=[invitation.mission_id, invitation.pk])
 
@@ -327,9 +308,8 @@ def invitations_send(
             invitation_grant(invitation)
             if was_created:
                 created.append(invitation)
-        notices: list[int] = []
         for invitation in created:
-            notices += notify(
+            notify(
                 _focal_points(invitation),
                 current,
                 f"invitation:{invitation.pk}",
@@ -340,7 +320,6 @@ def invitations_send(
                     "window": mission_window(current),
                 },
             )
-        transaction.on_commit(partial(queue_emails, notices))
     return created
 
 
@@ -403,13 +382,16 @@ def invitation_share(invitation: Invitation, user, *, emails, note: str = "") ->
             "window": mission_window(current),
             "invitation_url": site_url(invitation_url(invitation)),
         }
-        reply_to = [user.email] if user.email else None
-        # One message per address: partners do not see one another's addresses.
-        emails_out = [
-            _render_email("missions/email/invitation_share", context, [address], reply_to=reply_to)
-            for address in addresses
-        ]
-        _send_after_commit(emails_out)
+        # One message per address: partners do not see one another's addresses. Sharing
+        # again with the same address sends again: each share is its own event.
+        notify_addresses(
+            addresses,
+            current,
+            f"share:{invitation.pk}:{invitation.shared_at.timestamp()}",
+            "missions/email/invitation_share",
+            context,
+            reply_to=user.email,
+        )
     return invitation
 
 
@@ -424,8 +406,24 @@ def _username_for(email: str) -> str:
     return username
 
 
-def account_invitation_email(user) -> EmailMessage:
-    """The e-mail that lets a person new to ICSM set their password and log in."""
+def account_invitation_send(participant, event: str) -> None:
+    """Write the e-mail that lets a person new to ICSM set their password (the outbox builds
+    it when it goes, so the link's token never waits anywhere)."""
+    notify_built(
+        participant,
+        f"account:{participant.pk}:{event}",
+        "account_invitation",
+        "Your ICSM account: set your password",
+    )
+
+
+@email_builder("account_invitation")
+def account_invitation_email(notification) -> EmailMessage | None:
+    """The e-mail that lets a person new to ICSM set their password and log in; none for a
+    person who has set one meanwhile."""
+    user = notification.user
+    if not user.is_active or user.has_usable_password():
+        return None
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     context = {
@@ -434,7 +432,11 @@ def account_invitation_email(user) -> EmailMessage:
         "login_url": site_url(reverse("login")),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
-    return _render_email("missions/email/account_invitation", context, [user.email])
+    subject = " ".join(
+        render_to_string("missions/email/account_invitation_subject.txt", context).split()
+    )
+    body = render_to_string("missions/email/account_invitation.txt", context).strip()
+    return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
 def _participant_for(email: str, full_name: str):
@@ -580,7 +582,7 @@ def nomination_create(
             "nominated_by": user,
             "nomination_url": site_url(nomination_url(nomination)),
         }
-        notices = notify(
+        notify(
             recipients(current, (Role.GCC,)).exclude(pk=user.pk),
             current,
             f"nomination:{nomination.pk}:proposed",
@@ -588,19 +590,18 @@ def nomination_create(
             context,
         )
         # The participant cannot see the mission before they are accepted: no mission link.
-        told = notify(
+        # A person new to ICSM: their first e-mail is the one that lets them in; the notice
+        # waits in the app.
+        notify(
             [participant],
             None,
             f"nomination:{nomination.pk}:participant",
             "missions/email/nomination_participant",
             {**context, "the_mission": current},
+            email=not is_new,
         )
         if is_new:
-            # Their first e-mail is the one that lets them in; the notice waits in the app.
-            _queue_after_commit(account_invitation_task, participant.pk)
-        else:
-            notices += told
-        transaction.on_commit(partial(queue_emails, notices))
+            account_invitation_send(participant, f"nomination:{nomination.pk}")
     return nomination
 
 
@@ -623,7 +624,9 @@ def account_invitation_resend(nomination: Nomination | int, user) -> Nomination:
         current, nomination = _locked_nomination(nomination, user)
         if not may_resend_account_invitation(user, current, nomination):
             raise PermissionDenied("You may not send this person a new link.")
-        _queue_after_commit(account_invitation_task, nomination.participant_id)
+        account_invitation_send(
+            nomination.participant, f"nomination:{nomination.pk}:{timezone.now().timestamp()}"
+        )
     return nomination
 
 
@@ -690,23 +693,21 @@ def nomination_decide(
             "nomination_url": site_url(nomination_url(nomination)),
             "team_url": site_url(reverse("missions:team", args=[current.pk])),
         }
-        notices: list[int] = []
         if nomination.nominated_by and nomination.nominated_by.is_active:
-            notices += notify(
+            notify(
                 [nomination.nominated_by],
                 current,
                 event,
                 "missions/email/nomination_decided",
                 {**context, "for_participant": False},
             )
-        notices += notify(
+        notify(
             [nomination.participant],
             current if accept else None,  # a declined participant does not see the mission
             event,
             "missions/email/nomination_decided",
             {**context, "for_participant": True},
         )
-        transaction.on_commit(partial(queue_emails, notices))
     return nomination
 
 
@@ -730,14 +731,13 @@ def nomination_withdraw(nomination: Nomination | int, user) -> Nomination:
         if was_member:
             team_member_revoke(nomination)
             _team_changed(current)
-        notices = notify(
+        notify(
             [nomination.participant],
             None,
             f"nomination:{nomination.pk}:withdrawn",
             "missions/email/nomination_withdrawn",
             {"nomination": nomination, "the_mission": current, "withdrawn_by": user},
         )
-        transaction.on_commit(partial(queue_emails, notices))
     return nomination
 
 
