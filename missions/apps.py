@@ -6,5 +6,7 @@ class MissionsConfig(AppConfig):
     verbose_name = "Missions"
 
     def ready(self):
-        # Registers the notices that follow transitions (missions.services.after_transition).
+        # The notices each transition writes with it (missions.workflow.on_transition), and
+        # the queueing of their e-mails after commit (the outbox hook, in tasks).
         from missions import tasks  # noqa: F401
+        from missions.services import notices  # noqa: F401

@@ -8,7 +8,6 @@ claimed with a conditional update, so two workers never render the same document
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -20,6 +19,7 @@ from django.utils import timezone
 from missions.models import Mission, ToRVersion
 from missions.selectors.missions import missions_visible_to
 from missions.services.tor import SECTIONS, section_label
+from missions.workflow import Hook
 from reports.models import STALLED_AFTER, Document, document_path
 from reports.pdf import render_pdf
 from reports.selectors import tor_current_version
@@ -27,15 +27,10 @@ from reports.selectors import tor_current_version
 logger = logging.getLogger(__name__)
 
 
-def _queue_render(document_pk: int) -> None:
-    from reports.tasks import render_document_task
-
-    # Runs after commit. A broker outage must not break the page: the document stays queued,
-    # shows as stalled after a while, and can be asked for again.
-    try:
-        render_document_task.delay(document_pk)
-    except Exception:
-        logger.exception("Could not queue the rendering of document %s", document_pk)
+# Fired after commit with a document's pk; reports.tasks queues its rendering. A broker
+# outage must not break the page: the document stays queued, shows as stalled after a while,
+# and can be asked for again.
+RENDER = Hook("render")
 
 
 def _requeue(document: Document, user) -> bool:
@@ -51,7 +46,7 @@ def _requeue(document: Document, user) -> bool:
         error="",
     )
     if requeued:
-        transaction.on_commit(partial(_queue_render, document.pk))
+        RENDER.fire_on_commit(document.pk)
     return bool(requeued)
 
 
@@ -77,7 +72,7 @@ def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> D
             defaults={"requested_by": user},
         )
         if created:
-            transaction.on_commit(partial(_queue_render, document.pk))
+            RENDER.fire_on_commit(document.pk)
         elif _requeue(document, user):
             document.refresh_from_db()
     return document

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
-from reports.services import document_render
+from reports.services import RENDER, document_render
+
+logger = logging.getLogger(__name__)
 
 
 # The limits end a runaway rendering as a failure (the service catches the soft one).
 @shared_task(soft_time_limit=120, time_limit=180)
 def render_document_task(document_pk: int) -> bool:
     return document_render(document_pk)
+
+
+@RENDER.connect
+def _queue(document_pk: int) -> None:
+    try:
+        render_document_task.delay(document_pk)
+    except Exception:
+        logger.exception("Could not queue the rendering of document %s", document_pk)
