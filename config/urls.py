@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from config.converters import ObjectIdConverter
 from missions.views import home
+
+# <id:...> in every URL that names a row (before the apps' URLs are read).
+register_converter(ObjectIdConverter, "id")
 
 admin.site.site_header = "ICSM administration"
 admin.site.site_title = "ICSM admin"

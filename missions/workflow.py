@@ -241,12 +241,20 @@ class Hook:
 # The runner -----------------------------------------------------------------------------------
 
 
-def _clean_inputs(required: tuple[str, ...], inputs: dict) -> dict:
+# A character PostgreSQL cannot store in text, and nobody types on purpose.
+NUL_MESSAGE = "Remove the invisible control character (NUL) from the text."
+
+
+def _clean_inputs(required: tuple[str, ...], inputs: dict, comment: str) -> dict:
     cleaned, missing = {}, []
+    if "\x00" in comment:
+        missing.append(Missing("comment", NUL_MESSAGE))
     if "reason" in required:
         reason = (inputs.get("reason") or "").strip()
         if not reason:
             missing.append(Missing("reason", "Give a reason."))
+        elif "\x00" in reason:
+            missing.append(Missing("reason", NUL_MESSAGE))
         cleaned["reason"] = reason
     if "revisit_on" in required:
         value = inputs.get("revisit_on")
@@ -349,7 +357,7 @@ class Machine:
                 raise TransitionNotPermitted(
                     f"You may not take the step '{label}' on this {self.noun}."
                 )
-            cleaned = _clean_inputs(meta.custom.get("inputs", ()), inputs)
+            cleaned = _clean_inputs(meta.custom.get("inputs", ()), inputs, comment)
             missing = self.missing(current, name)
             if missing:
                 raise TransitionRefused(f"'{label}' needs more first.", missing)

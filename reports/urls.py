@@ -6,6 +6,6 @@ from reports import views
 
 app_name = "reports"
 urlpatterns = [
-    path("missions/<int:mission_pk>/tor/", views.tor_document_page, name="tor"),
-    path("<int:pk>/download/", views.document_download, name="download"),
+    path("missions/<id:mission_pk>/tor/", views.tor_document_page, name="tor"),
+    path("<id:pk>/download/", views.document_download, name="download"),
 ]

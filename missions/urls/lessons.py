@@ -7,6 +7,6 @@ from missions.views import lessons
 app_name = "lessons"
 urlpatterns = [
     path("", lessons.lesson_list, name="list"),
-    path("<int:lesson_pk>/", lessons.lesson_detail, name="detail"),
-    path("missions/<int:pk>/new/", lessons.lesson_new, name="new"),
+    path("<id:lesson_pk>/", lessons.lesson_detail, name="detail"),
+    path("missions/<id:pk>/new/", lessons.lesson_new, name="new"),
 ]

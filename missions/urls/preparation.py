@@ -6,16 +6,16 @@ from django.urls import path
 from missions.views import preparation
 
 urlpatterns = [
-    path("<int:pk>/issues/", preparation.issues, name="issues"),
+    path("<id:pk>/issues/", preparation.issues, name="issues"),
     path(
-        "<int:pk>/issues/<int:issue_pk>/",
+        "<id:pk>/issues/<id:issue_pk>/",
         preparation.issue_coverage,
         name="issue_coverage",
     ),
     path(
-        "<int:pk>/issues/<int:issue_pk>/briefing/",
+        "<id:pk>/issues/<id:issue_pk>/briefing/",
         preparation.briefing,
         name="briefing",
     ),
-    path("<int:pk>/logistics/", preparation.logistics, name="logistics"),
+    path("<id:pk>/logistics/", preparation.logistics, name="logistics"),
 ]

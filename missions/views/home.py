@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clusters.models import Role
 from clusters.selectors import user_roles
+from missions.forms.mission import object_id
 from missions.models import Notification, Score
 from missions.selectors.missions import missions_led_by, missions_served_by, missions_visible_to
 from missions.workflow import (
@@ -145,10 +147,17 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification (`id`) or all of mine as read."""
     mine = Notification.objects.filter(user=request.user, read_at__isnull=True)
-    if request.POST.get("id"):
-        mine = mine.filter(pk=request.POST["id"]) if request.POST["id"].isdigit() else mine.none()
+    if "id" in request.POST:
+        pk = object_id(request.POST["id"])
+        mine = mine.filter(pk=pk) if pk is not None else mine.none()
     mine.update(read_at=timezone.now())
-    return redirect(request.POST.get("next") or "notifications")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site: never a redirect to somewhere else.
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("notifications")
+    return redirect(back)
 
 
 def unread_notifications(request: HttpRequest) -> dict:
