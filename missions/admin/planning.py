@@ -7,6 +7,7 @@ candidates carry counts, and counts appear only once the round is closed.
 
 from django.contrib import admin
 
+from missions.admin.scope import ScopedAdminMixin
 from missions.models import (
     Ballot,
     Candidate,
@@ -16,11 +17,13 @@ from missions.models import (
     Lesson,
     Nomination,
 )
+from missions.selectors.lessons import lessons_visible_to
 from missions.selectors.missions import missions_visible_to
 
 
-class ScopedReadOnlyAdmin(admin.ModelAdmin):
-    """Rows of the missions the user may see, read-only: the pages are where they change."""
+class ScopedReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Rows of the missions the user may see, read-only: the pages are where they change.
+    A row of a mission out of scope is a 404, as everywhere."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(mission__in=missions_visible_to(request.user))
@@ -107,6 +110,10 @@ class LessonAdmin(ScopedReadOnlyAdmin):
     list_filter = ["kind", ("country", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["country", "mission"]
     search_fields = ["title", "text", "tags"]
+
+    def get_queryset(self, request):
+        # The lessons' own scope rule, as on the site.
+        return lessons_visible_to(request.user)
 
     def has_delete_permission(self, request, obj=None):
         # HCSS may take down a lesson that should not be shared.

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from formats.charts import bar_chart
 
@@ -14,8 +15,9 @@ from formats.charts import bar_chart
 from missions.admin.mission import (
     HEADER_FIELDS,
     REQUEST_FIELDSET,
+    TRIAGE_NOTE,
+    MissionDeskMixin,
     TransitionLogInline,
-    TransitionStepsMixin,
 )
 from missions.models import TriageRequest
 from missions.selectors.dashboard import TOP_COUNTRIES, dashboard_figures
@@ -60,7 +62,7 @@ class WaitingTooLongFilter(admin.SimpleListFilter):
 
 
 @admin.register(TriageRequest)
-class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
+class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
     """HCSS's daily queue: requests submitted or in triage, oldest first."""
 
     list_display = ["title", "country", "mission_type", "status", "waiting"]
@@ -76,7 +78,8 @@ class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
     actions = ["start_triage"]
     transition_names = ("start_triage", "return_for_revision", "forward")
     inlines = [TransitionLogInline]
-    # HCSS reads the request as the RC/HC office wrote it; the triage note is its own part.
+    # HCSS reads the request as the RC/HC office wrote it; the triage note is its own part,
+    # and the only field it writes here (MissionDeskMixin makes the rest read-only).
     fieldsets = [
         (
             None,
@@ -86,33 +89,21 @@ class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
         (
             "Triage",
             {
-                "fields": ["triage_note", "revision_questions"],
-                "description": (
+                "fields": [TRIAGE_NOTE, "revision_questions"],
+                "description": gettext_lazy(
                     "The triage note records that you checked the request is complete; "
                     "the request cannot go to the Task Team without it. Questions for the "
-                    "RC/HC office go with 'Return for revision' below."
+                    "RC/HC office go with 'Return for revision' below. Each step below saves "
+                    "the note first, as Save does."
                 ),
             },
         ),
-    ]
-    readonly_fields = [
-        name
-        for _, options in fieldsets
-        for entry in options["fields"]
-        for name in (entry if isinstance(entry, tuple) else (entry,))
-        if name != "triage_note"
     ]
 
     def get_queryset(self, request):
         in_queue = missions_visible_to(request.user).filter(status__in=TRIAGE_QUEUE_STATES)
         # The selector returns Missions; the admin of a proxy wants its own class.
         return TriageRequest.objects.filter(pk__in=in_queue.values("pk"))
-
-    def has_add_permission(self, request):
-        return False  # requests come from the RC/HC office, through the site
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Days waiting", ordering="-submitted_at")
     def waiting(self, obj):
@@ -128,11 +119,6 @@ class TriageRequestAdmin(TransitionStepsMixin, admin.ModelAdmin):
             text,
             triage_target_days(),
         )
-
-    def save_model(self, request, obj, form, change):
-        # Only the triage note is edited here: write only it, so an edit made to the
-        # request meanwhile (on the site or in the mission admin) is not overwritten.
-        obj.save(update_fields=["triage_note", "updated_at"])
 
     def after_step_url(self, request, pk) -> str:
         if self.get_queryset(request).filter(pk=pk).exists():

@@ -18,7 +18,12 @@ from clusters.models import Country, CrossCuttingIssue, GlobalCluster
 from formats.uploads import ACCEPTED_EXTENSIONS, ACCEPTED_NAMES, UploadRejected, check_upload
 from missions.models import Attachment, Mission
 from missions.selectors.missions import missions_visible_to
-from missions.services.intake import COMMENT_MAX_LENGTH, REQUEST_FIELDS, request_countries
+from missions.services.intake import (
+    COMMENT_MAX_LENGTH,
+    REQUEST_FIELDS,
+    mission_version,
+    request_countries,
+)
 from missions.workflow import Missing
 
 TEXT_MAX_LENGTH = 10_000
@@ -201,6 +206,9 @@ class RequestForm(_LimitedText, forms.ModelForm):
         required=False,
         widget=forms.RadioSelect,
     )
+    # The version of the draft the form shows (editing only): a save over a newer one, made
+    # in another tab or by someone else, is refused (mission_update_request).
+    expected_updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Mission
@@ -320,6 +328,10 @@ class RequestForm(_LimitedText, forms.ModelForm):
 
         if not (mission is not None and mission.revision_questions):
             del self.fields["revision_answer"]
+        if mission is None:
+            del self.fields["expected_updated_at"]
+        else:
+            self.fields["expected_updated_at"].initial = mission_version(mission)
         for name in ("hct_minutes", "document"):
             field = self.fields[name]
             field.help_text = field.help_text.replace("{file_hint}", _file_hint())
@@ -398,6 +410,26 @@ class RequestForm(_LimitedText, forms.ModelForm):
 
     def request_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in REQUEST_FIELDS if name in self.fields}
+
+    def version_seen(self) -> str | None:
+        """The version of the draft the form was shown with ("" if the page did not say:
+        refused as a version that cannot be checked); None for a new request."""
+        if "expected_updated_at" not in self.fields:
+            return None
+        return self.cleaned_data.get("expected_updated_at") or ""
+
+    def show_version(self, version: str) -> None:
+        """Carry `version` when the form is shown again (after a refusal, or a save), so that
+        the next save is checked against the draft as it is now, with what was typed kept."""
+        if "expected_updated_at" not in self.fields:
+            # A new request just saved as a draft: the form now edits it.
+            self.fields["expected_updated_at"] = forms.CharField(
+                required=False, widget=forms.HiddenInput
+            )
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("expected_updated_at")] = version
+        self.fields["expected_updated_at"].initial = version
 
     def uploads(self) -> list[tuple[str, str, object]]:
         """(form field, attachment kind, file) for each file chosen."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from formats.people import person
 from missions.models import IssueCoverage, LogisticsEntry, Mission, Nomination
@@ -97,42 +98,79 @@ class BriefingForm(forms.Form):
 
 
 class InCountryDatesForm(forms.Form):
+    """The dates in the country, on the logistics page's one form. Both or neither: a save
+    that leaves them empty changes the checklist only; dates once set cannot be emptied.
+
+    Each field carries the value the page showed (`show_hidden_initial`): what the user did
+    not change is not written, so a save never undoes what someone else saved meanwhile.
+    """
+
     in_country_from = forms.DateField(
         label="In the country from",
+        required=False,
+        show_hidden_initial=True,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Give the first day in the country.",
-            "invalid": "Give the first day as a date (YYYY-MM-DD).",
-        },
+        error_messages={"invalid": "Give the first day as a date (YYYY-MM-DD)."},
     )
     in_country_to = forms.DateField(
         label="In the country until",
+        required=False,
+        show_hidden_initial=True,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Give the last day in the country.",
-            "invalid": "Give the last day as a date (YYYY-MM-DD).",
-        },
+        error_messages={"invalid": "Give the last day as a date (YYYY-MM-DD)."},
     )
+
+    def __init__(self, *args, mission: Mission, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"in_country_from": mission.in_country_from, "in_country_to": mission.in_country_to},
+        )
+        super().__init__(*args, **kwargs)
+        self.mission = mission
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("in_country_from"), cleaned.get("in_country_to")
+        # Typed, even if not as a date: the other day is then expected too.
+        start_typed = start is not None or "in_country_from" in self.errors
+        end_typed = end is not None or "in_country_to" in self.errors
+        already_set = self.mission.in_country_from or self.mission.in_country_to
+        if not start_typed and (end_typed or already_set):
+            self.add_error("in_country_from", _("Give the first day in the country."))
+        if not end_typed and (start_typed or already_set):
+            self.add_error("in_country_to", _("Give the last day in the country."))
         if start and end and end < start:
             self.add_error(
                 "in_country_to", "The last day in the country cannot be before the first."
             )
         return cleaned
 
+    def dates(self) -> tuple | None:
+        """(first day, last day) to save, or None when the user changed neither."""
+        if not self.has_changed():
+            return None
+        start, end = self.cleaned_data["in_country_from"], self.cleaned_data["in_country_to"]
+        if start is None:
+            return None  # both left empty: nothing to set
+        return start, end
+
 
 class ChecklistForm(forms.Form):
     """The status and note of each cell of one row of the checklist: one team member's items
     (with their arrival, departure and counterpart), or the mission-wide items.
 
-    `cells` come from `logistics_grid`; `nomination` is None for the mission-wide row.
+    `cells` come from `logistics_grid`; `nomination` is None for the mission-wide row. Each
+    field carries the value the page showed (`show_hidden_initial`), so that only what the
+    user changed is saved (`changed_cells`, `travel`).
     """
 
+    @staticmethod
+    def prefix_for(nomination: Nomination | None) -> str:
+        """The prefix of a row's fields on the page: one member's, or the mission-wide."""
+        return f"p{nomination.pk}" if nomination else "mission"
+
     def __init__(self, *args, cells: list[dict], nomination: Nomination | None = None, **kwargs):
-        kwargs.setdefault("prefix", f"p{nomination.pk}" if nomination else "mission")
+        kwargs.setdefault("prefix", self.prefix_for(nomination))
         super().__init__(*args, **kwargs)
         self.cells = cells
         self.nomination = nomination
@@ -143,6 +181,7 @@ class ChecklistForm(forms.Form):
                 label=f"{item.name}: status{whose}",
                 choices=LogisticsEntry.Status.choices,
                 initial=cell["status"],
+                show_hidden_initial=True,
                 widget=forms.Select(attrs={"aria-label": f"{item.name}: status{whose}"}),
                 error_messages={
                     "invalid_choice": "Choose a status.",
@@ -154,6 +193,7 @@ class ChecklistForm(forms.Form):
                 max_length=NOTE_MAX_LENGTH,
                 required=False,
                 initial=cell["note"],
+                show_hidden_initial=True,
                 widget=forms.TextInput(attrs={"aria-label": f"{item.name}: note{whose}"}),
             )
         if nomination is not None:
@@ -161,6 +201,7 @@ class ChecklistForm(forms.Form):
                 label="Arrival",
                 required=False,
                 initial=nomination.arrival_on,
+                show_hidden_initial=True,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 error_messages={"invalid": "Give the arrival as a date (YYYY-MM-DD)."},
             )
@@ -168,6 +209,7 @@ class ChecklistForm(forms.Form):
                 label="Departure",
                 required=False,
                 initial=nomination.departure_on,
+                show_hidden_initial=True,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 error_messages={"invalid": "Give the departure as a date (YYYY-MM-DD)."},
             )
@@ -176,6 +218,7 @@ class ChecklistForm(forms.Form):
                 max_length=COUNTERPART_MAX_LENGTH,
                 required=False,
                 initial=nomination.counterpart,
+                show_hidden_initial=True,
             )
 
     def clean(self):
@@ -207,8 +250,20 @@ class ChecklistForm(forms.Form):
             for cell in self.cells
         ]
 
+    def changed_cells(self) -> list[tuple]:
+        """(item, status, note) for the cells whose status or note the user changed."""
+        changed = set(self.changed_data)
+        return [
+            (item, status, note)
+            for (item, status, note) in self.changes()
+            if {f"status_{item.pk}", f"note_{item.pk}"} & changed
+        ]
+
     def travel(self) -> dict | None:
+        """The member's arrival, departure and counterpart, when the user changed any."""
         if self.nomination is None:
+            return None
+        if not {"arrival_on", "departure_on", "counterpart"} & set(self.changed_data):
             return None
         return {
             "arrival_on": self.cleaned_data.get("arrival_on"),

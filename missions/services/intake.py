@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clusters.models import Country, Role
 from formats.uploads import UploadRejected, check_upload, clean_filename
@@ -45,6 +46,36 @@ COMMENT_MAX_LENGTH = 5000
 
 class RequestNotEditable(Exception):
     """The request is no longer a draft, so its content cannot change. Nothing was changed."""
+
+
+class MissionChanged(ValidationError):
+    """Someone else saved the mission after the page being saved was shown: nothing was
+    saved. `version` is the mission's version now, for the page shown again."""
+
+    def __init__(self, message: str, version: str):
+        super().__init__(message, code="stale")
+        self.version = version
+
+
+def mission_version(mission: Mission) -> str:
+    """What a page that edits a mission carries, to tell when it is saved whether someone
+    else saved the mission since it was shown: the time of the mission's last save."""
+    return mission.updated_at.isoformat()
+
+
+def mission_check_unchanged(
+    current: Mission, expected_updated_at: str | None, message: str
+) -> None:
+    """Refuse (MissionChanged, with `message`) when `current`, locked by the caller, is no
+    longer the version the page showed. None: the caller showed no page (a script)."""
+    if expected_updated_at is None:
+        return
+    try:
+        unchanged = datetime.datetime.fromisoformat(expected_updated_at) == current.updated_at
+    except (TypeError, ValueError):
+        unchanged = False  # a version that is not one: nobody can say what the page showed
+    if not unchanged:
+        raise MissionChanged(message, mission_version(current))
 
 
 def request_countries(user) -> QuerySet[Country]:
@@ -85,11 +116,15 @@ def mission_request_create(user, *, country: Country, title: str, mission_type: 
     )
 
 
-def mission_update_request(mission: Mission | int, user, **fields) -> Mission:
+def mission_update_request(
+    mission: Mission | int, user, *, expected_updated_at: str | None = None, **fields
+) -> Mission:
     """Change the content of a draft request; only its RC/HC office may, and only in draft.
 
     Raises RequestNotEditable once it has been submitted (a request returned for revision is
-    a draft again). When the country changes, the role groups' permissions follow it.
+    a draft again), and MissionChanged when someone saved the request after the form was
+    shown (`expected_updated_at`, from `mission_version`): nothing is overwritten. When the
+    country changes, the role groups' permissions follow it.
     """
     unknown = set(fields) - set(REQUEST_FIELDS)
     if unknown:
@@ -102,6 +137,15 @@ def mission_update_request(mission: Mission | int, user, **fields) -> Mission:
                 f"This request is {status}, so it can no longer be changed. It becomes "
                 "editable again only if OCHA returns it to you with questions."
             )
+        mission_check_unchanged(
+            current,
+            expected_updated_at,
+            _(
+                "Someone else saved this request after you opened this page (in another tab, "
+                "or another person). Nothing you typed was saved, and nothing of theirs was "
+                "overwritten."
+            ),
+        )
         country = fields.get("country", current.country)
         _check_request_scope(user, country, fields.get("parent", current.parent), current.pk)
         country_changed = country.pk != current.country_id

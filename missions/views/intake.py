@@ -22,6 +22,7 @@ from missions.forms.intake import CommentForm, EndorsementForm, RequestForm
 from missions.models import Mission
 from missions.selectors.missions import get_mission_for
 from missions.services.intake import (
+    MissionChanged,
     RequestNotEditable,
     attachment_add,
     attachment_delete,
@@ -29,6 +30,7 @@ from missions.services.intake import (
     mission_endorse,
     mission_request_create,
     mission_update_request,
+    mission_version,
     request_countries,
     request_editable_by,
 )
@@ -46,6 +48,7 @@ def _render_form(
     checklist: list[dict] | None = None,
     saved: bool = False,
     error: str = "",
+    conflict: str = "",
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -56,6 +59,8 @@ def _render_form(
         "problems": [] if checklist else form.problems(),
         "saved": saved,
         "error": error,
+        "conflict": conflict,
+        "mission_url": reverse("missions:detail", args=[mission.pk]) if mission else "",
         "files_dropped": bool(request.FILES) and not saved,
         "action": (
             reverse("missions:edit", args=[mission.pk]) if mission else reverse("missions:new")
@@ -74,7 +79,12 @@ def _save_and_maybe_submit(
             if mission is None:
                 saved = mission_request_create(request.user, **form.request_fields())
             else:
-                saved = mission_update_request(mission, request.user, **form.request_fields())
+                saved = mission_update_request(
+                    mission,
+                    request.user,
+                    expected_updated_at=form.version_seen(),
+                    **form.request_fields(),
+                )
             for field, kind, upload in form.uploads():
                 try:
                     attachment_add(saved, request.user, upload, kind)
@@ -86,6 +96,12 @@ def _save_and_maybe_submit(
     except RequestNotEditable as error:
         messages.error(request, str(error))
         return redirect("missions:detail", pk=mission.pk)
+    except MissionChanged as changed:
+        # Saved elsewhere since this form was shown: nothing is overwritten. The form comes
+        # back with what was typed, checked from now on against the draft as it is now.
+        form.show_version(changed.version)
+        mission.refresh_from_db()
+        return _render_form(request, form, mission, conflict=changed.messages[0])
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             show_on_form(form, error)
@@ -105,7 +121,9 @@ def _save_and_maybe_submit(
     except MissionNotFound:
         raise Http404("No such mission.") from None
     except TransitionError as error:
-        # The draft is saved; show the same form with what the procedure still needs.
+        # The draft is saved; show the same form with what the procedure still needs, as
+        # the version just saved (saving it again is not a save over someone else's).
+        form.show_version(mission_version(saved))
         checklist = form.add_missing(error.missing, saved)
         return _render_form(
             request, form, saved, checklist=checklist, saved=True, error=error.message

@@ -11,12 +11,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from formats.people import person
 from formats.uploads import download_name
 from missions.forms.preparation import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
 from missions.models import IssueCoverage, Mission
@@ -147,26 +147,34 @@ def briefing(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
 # Logistics -------------------------------------------------------------------------------------
 
 
-def _logistics_forms(mission: Mission, grid: dict, bound: dict) -> dict:
-    """The page's forms for the GCC and the leader: the dates, the mission-wide row, and one
-    per member (the posted one bound, with what was typed)."""
-    dates = bound.get("dates")
-    if dates is None:
-        dates = InCountryDatesForm(
-            initial={
-                "in_country_from": mission.in_country_from,
-                "in_country_to": mission.in_country_to,
-            }
-        )
-    mission_form = bound.get("mission")
-    if mission_form is None:
-        mission_form = ChecklistForm(cells=grid["mission_cells"])
+def _posted(data, prefix: str | None, names=()) -> bool:
+    """Whether the page that was saved had this part: a member who joined the team since it
+    was shown has no fields in it, and is left as they are."""
+    if data is None:
+        return False
+    if prefix is None:
+        return any(name in data for name in names)
+    return any(key.startswith(f"{prefix}-") for key in data)
+
+
+def _logistics_forms(mission: Mission, grid: dict, data=None) -> dict:
+    """The page's one form, in parts: the dates, the mission-wide row, and one per member
+    (each bound to what was typed, when `data` is the page posted and it had that part)."""
+    dates_names = ("in_country_from", "in_country_to")
+    dates = InCountryDatesForm(data if _posted(data, None, dates_names) else None, mission=mission)
+    mission_prefix = ChecklistForm.prefix_for(None)
+    mission_form = ChecklistForm(
+        data if _posted(data, mission_prefix) else None, cells=grid["mission_cells"]
+    )
+    parts = [dates, mission_form]
     for row in grid["participants"]:
         nomination = row["nomination"]
-        row["form"] = bound.get(nomination.pk)
-        if row["form"] is None:
-            row["form"] = ChecklistForm(cells=row["cells"], nomination=nomination)
-    return {"dates_form": dates, "mission_form": mission_form}
+        posted = _posted(data, ChecklistForm.prefix_for(nomination))
+        row["form"] = ChecklistForm(
+            data if posted else None, cells=row["cells"], nomination=nomination
+        )
+        parts.append(row["form"])
+    return {"dates_form": dates, "mission_form": mission_form, "parts": parts}
 
 
 def _read_only_rows(grid: dict) -> dict:
@@ -176,71 +184,98 @@ def _read_only_rows(grid: dict) -> dict:
     return {"mission_rows": [{"cell": cell} for cell in grid["mission_cells"]]}
 
 
+def _save_part(form: Form, save) -> None:
+    """Call `save`; a refusal goes next to the fields of the part it concerns (and the whole
+    save is rolled back by the caller)."""
+    try:
+        save()
+    except ValidationError as problem:
+        rest = errors_onto(form, problem)
+        if rest:
+            form.add_error(None, rest)
+        raise
+
+
+def _logistics_save(mission: Mission, user, grid: dict, forms: dict) -> bool:
+    """Save what the user changed on the page, every part at once or nothing. Returns
+    whether anything was changed."""
+    dates_form, mission_form = forms["dates_form"], forms["mission_form"]
+    changed = False
+    with transaction.atomic():
+        dates = dates_form.dates() if dates_form.is_bound else None
+        if dates is not None:
+            _save_part(dates_form, lambda: logistics_set_dates(mission, user, *dates))
+            changed = True
+        if mission_form.is_bound and mission_form.changed_cells():
+            _save_part(
+                mission_form,
+                lambda: logistics_save(mission, user, None, mission_form.changed_cells()),
+            )
+            changed = True
+        for row in grid["participants"]:
+            form = row["form"]
+            if not form.is_bound:
+                continue
+            cells, travel = form.changed_cells(), form.travel()
+            if cells or travel is not None:
+                _save_part(
+                    form,
+                    lambda form=form, cells=cells, travel=travel: logistics_save(
+                        mission, user, form.nomination, cells, travel
+                    ),
+                )
+                changed = True
+    return changed
+
+
 @login_required
 def logistics(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dates in the country and the checklist. POST `action` is "dates", "mission" (the
-    mission-wide items) or "participant" (one member's row, with `participant`)."""
+    """The dates in the country and the checklist, on one form: one Save saves every part
+    (the dates, the mission-wide items, each member's row), all or nothing, and writes only
+    what the user changed. A refusal shows the whole page again with everything typed."""
     mission = get_mission_for(request.user, pk)
     user = request.user
     grid = logistics_grid(mission)
-    bound: dict = {}
+    forms: dict | None = None
     error = ""
     if request.method == "POST":
         if not organises(user, mission):
             raise Http404("No such page.")
-        action = request.POST.get("action")
-        form: Form = Form()
-        try:
-            if not preparation_may_edit(mission, user):
-                raise ValidationError(not_editable_message(mission))
-            if action == "dates":
-                form = bound["dates"] = InCountryDatesForm(request.POST)
-                if form.is_valid():
-                    logistics_set_dates(
-                        mission,
-                        user,
-                        form.cleaned_data["in_country_from"],
-                        form.cleaned_data["in_country_to"],
+        if not preparation_may_edit(mission, user):
+            error = not_editable_message(mission)
+        else:
+            forms = _logistics_forms(mission, grid, request.POST)
+            parts = forms["parts"]
+            # Every part is checked (not only up to the first wrong one): all errors show.
+            checked = [part.is_valid() for part in parts if part.is_bound]
+            if all(checked):
+                try:
+                    changed = _logistics_save(mission, user, grid, forms)
+                except PermissionDenied:
+                    raise Http404("No such page.") from None
+                except ValidationError:
+                    error = _("Nothing was saved: correct what is marked below.")
+                else:
+                    messages.success(
+                        request,
+                        _("The logistics are saved.")
+                        if changed
+                        else _("Nothing had changed, so nothing was saved."),
                     )
-                    messages.success(request, "The dates in the country are saved.")
-                    return redirect(reverse("missions:logistics", args=[mission.pk]) + "#dates")
-            elif action == "mission":
-                form = bound["mission"] = ChecklistForm(request.POST, cells=grid["mission_cells"])
-                if form.is_valid():
-                    logistics_save(mission, user, None, form.changes())
-                    messages.success(request, "The mission-wide items are saved.")
-                    return redirect(
-                        reverse("missions:logistics", args=[mission.pk]) + "#mission-wide"
-                    )
-            elif action == "participant":
-                rows = {str(row["nomination"].pk): row for row in grid["participants"]}
-                row = rows.get(request.POST.get("participant", ""))
-                if row is None:
-                    raise Http404("No such team member.")
-                nomination = row["nomination"]
-                form = bound[nomination.pk] = ChecklistForm(
-                    request.POST, cells=row["cells"], nomination=nomination
-                )
-                if form.is_valid():
-                    logistics_save(mission, user, nomination, form.changes(), form.travel())
-                    name = person(nomination.participant)
-                    messages.success(request, f"The logistics of {name} are saved.")
-                    return redirect(
-                        reverse("missions:logistics", args=[mission.pk])
-                        + f"#member-{nomination.pk}"
-                    )
+                    return redirect("missions:logistics", pk=mission.pk)
             else:
-                raise Http404("No such action.")
-        except PermissionDenied:
-            raise Http404("No such page.") from None
-        except ValidationError as problem:
-            error = errors_onto(form, problem)
+                error = _("Nothing was saved: correct what is marked below.")
     may_edit = preparation_may_edit(mission, user)
+    if may_edit:
+        editing = forms or _logistics_forms(mission, grid)
+        parts_context = {k: v for k, v in editing.items() if k != "parts"}
+    else:
+        parts_context = _read_only_rows(grid)
     context = {
         "mission": mission,
         "grid": grid,
         "may_edit": may_edit,
         "error": error,
-        **(_logistics_forms(mission, grid, bound) if may_edit else _read_only_rows(grid)),
+        **parts_context,
     }
     return render(request, "missions/preparation/logistics.html", context)

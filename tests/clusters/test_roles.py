@@ -1,11 +1,16 @@
 """Roles: granting and revoking them from the command line, the scope rule the database
 keeps, a mission following its country, and the reference data every installation starts with."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from clusters.models import (
     Country,
@@ -15,8 +20,9 @@ from clusters.models import (
     Organisation,
     Role,
     RoleAssignment,
+    RoleChange,
 )
-from clusters.services import HCSS_ADMIN_GROUP, HCSS_ADMIN_PERMISSIONS
+from clusters.services import HCSS_ADMIN_GROUP, HCSS_ADMIN_PERMISSIONS, role_grant, role_revoke
 from missions.selectors.missions import missions_visible_to
 from missions.services.permissions import mission_sync_permissions
 from tests.factories import UserFactory, make_mission
@@ -315,3 +321,190 @@ class TestReferenceData:
             "psea",
             "mhpss",
         }
+
+
+# Who grants global roles, and the log of every change ---------------------------------------
+
+
+def add_url() -> str:
+    return reverse("admin:clusters_roleassignment_add")
+
+
+def changelist_url() -> str:
+    return reverse("admin:clusters_roleassignment_changelist")
+
+
+def log_url() -> str:
+    return reverse("admin:clusters_rolechange_changelist")
+
+
+def delete_url(assignment) -> str:
+    return reverse("admin:clusters_roleassignment_delete", args=[assignment.pk])
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def log_rows() -> list[tuple]:
+    return list(
+        RoleChange.objects.order_by("pk").values_list("action", "role", "scope", "user", "by")
+    )
+
+
+class TestRoleChangeLog:
+    def test_the_commands_log_each_grant_and_revoke_with_no_acting_user(self, user):
+        out = io.StringIO()
+        call_command("grant_role", "amina", "rc_hc", country="PAK", stdout=out)
+        assert "Logged as an operator's change" in out.getvalue()
+        revoke("amina", "rc_hc", country="PAK")
+        assert log_rows() == [
+            ("grant", "rc_hc", "Pakistan", user.pk, None),
+            ("revoke", "rc_hc", "Pakistan", user.pk, None),
+        ]
+        change = RoleChange.objects.first()
+        assert change.at is not None
+
+    def test_the_services_log_who_acted(self, user, superuser):
+        role_grant(user, Role.GCC, by=superuser)
+        role_revoke(user, Role.GCC, by=superuser)
+        assert log_rows() == [
+            ("grant", "gcc", "", user.pk, superuser.pk),
+            ("revoke", "gcc", "", user.pk, superuser.pk),
+        ]
+
+    def test_a_grant_that_changes_nothing_and_a_revoke_of_nothing_log_nothing(self, user):
+        grant("amina", "rc_hc", country="PAK")
+        grant("amina", "rc_hc", country="PAK")
+        assert role_revoke(user, Role.RC_HC, country=Country.objects.get(code="NPL")) is False
+        assert len(log_rows()) == 1
+
+
+class TestGlobalRolesNeedASuperuser:
+    @pytest.mark.parametrize("role", [Role.HCSS, Role.TASK_TEAM, Role.GCC])
+    def test_only_a_superuser_grants_or_revokes_a_global_role(self, cast, user, superuser, role):
+        with pytest.raises(PermissionDenied, match="Only a superuser"):
+            role_grant(user, role, by=cast["hcss"])
+        assert not RoleAssignment.objects.filter(user=user).exists()
+
+        role_grant(user, role, by=superuser)
+        with pytest.raises(PermissionDenied, match="Only a superuser"):
+            role_revoke(user, role, by=cast["hcss"])
+        assert RoleAssignment.objects.filter(user=user, role=role).exists()
+        assert [row[0] for row in log_rows() if row[3] == user.pk] == ["grant"]
+
+    def test_an_inactive_superuser_grants_nothing(self, user):
+        former = UserFactory(username="former-root", is_superuser=True, is_active=False)
+        with pytest.raises(PermissionDenied):
+            role_grant(user, Role.TASK_TEAM, by=former)
+
+    def test_hcss_still_grants_country_roles(self, cast, user):
+        role_grant(user, Role.RC_HC, by=cast["hcss"], country=Country.objects.get(code="PAK"))
+        assert log_rows()[-1] == ("grant", "rc_hc", "Pakistan", user.pk, cast["hcss"].pk)
+
+
+class TestRoleAdmin:
+    def test_hcss_cannot_grant_itself_task_team_and_then_decide(self, client, cast):
+        hcss = cast["hcss"]
+        mission = make_mission("PAK", status="with_task_team")
+        before = RoleChange.objects.count()
+        client.force_login(hcss)
+        response = client.post(add_url(), {"user": hcss.pk, "role": "task_team"})
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors["role"]
+        assert any("Only a superuser grants or revokes" in e for e in errors)
+        assert not RoleAssignment.objects.filter(user=hcss, role="task_team").exists()
+        assert RoleChange.objects.count() == before
+        hcss = type(hcss).objects.get(pk=hcss.pk)
+        assert not hcss.has_perm("missions.decide_mission", mission)
+
+    @pytest.mark.parametrize("role", ["hcss", "gcc"])
+    def test_hcss_cannot_grant_any_global_role(self, client, cast, user, role):
+        client.force_login(cast["hcss"])
+        response = client.post(add_url(), {"user": user.pk, "role": role})
+        assert response.status_code == 200
+        assert not RoleAssignment.objects.filter(user=user).exists()
+
+    def test_a_superuser_grants_task_team_and_it_is_logged(self, client, user, superuser):
+        client.force_login(superuser)
+        response = client.post(add_url(), {"user": user.pk, "role": "task_team"})
+        assert response.status_code == 302
+        assert RoleAssignment.objects.filter(user=user, role="task_team").exists()
+        assert log_rows()[-1] == ("grant", "task_team", "", user.pk, superuser.pk)
+
+    def test_hcss_grants_a_country_role_logged_as_by_hcss(self, client, cast, user):
+        client.force_login(cast["hcss"])
+        pakistan = Country.objects.get(code="PAK")
+        response = client.post(
+            add_url(), {"user": user.pk, "role": "rc_hc", "country": pakistan.pk}
+        )
+        assert response.status_code == 302
+        assert log_rows()[-1] == ("grant", "rc_hc", "Pakistan", user.pk, cast["hcss"].pk)
+
+    def test_hcss_cannot_revoke_a_global_role_and_is_told_why(self, client, cast):
+        assignment = RoleAssignment.objects.get(user=cast["gcc"], role="gcc")
+        client.force_login(cast["hcss"])
+        for method in ("get", "post"):
+            response = getattr(client, method)(delete_url(assignment), {"post": "yes"})
+            assert response.status_code == 302
+        response = client.get(response.url)
+        assertContains(response, "Only a superuser grants or revokes")
+        assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
+        assert not RoleChange.objects.filter(action="revoke").exists()
+
+    def test_hcss_cannot_revoke_a_global_role_in_bulk(self, client, cast):
+        assignment = RoleAssignment.objects.get(user=cast["task_team"], role="task_team")
+        client.force_login(cast["hcss"])
+        response = client.post(
+            changelist_url(),
+            {"action": "delete_selected", "_selected_action": [assignment.pk], "post": "yes"},
+        )
+        assert response.status_code in (200, 403)
+        assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
+
+    def test_hcss_revokes_a_country_role_and_it_is_logged(self, client, cast):
+        rc_hc = cast["rc_hc_pakistan"]
+        assignment = RoleAssignment.objects.get(user=rc_hc, role="rc_hc")
+        client.force_login(cast["hcss"])
+        response = client.post(delete_url(assignment), {"post": "yes"})
+        assert response.status_code == 302
+        assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
+        assert log_rows()[-1] == ("revoke", "rc_hc", "Pakistan", rc_hc.pk, cast["hcss"].pk)
+
+    def test_a_superuser_revokes_a_global_role(self, client, cast, superuser):
+        assignment = RoleAssignment.objects.get(user=cast["gcc"], role="gcc")
+        client.force_login(superuser)
+        response = client.post(delete_url(assignment), {"post": "yes"})
+        assert response.status_code == 302
+        assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
+        assert log_rows()[-1] == ("revoke", "gcc", "", cast["gcc"].pk, superuser.pk)
+
+
+class TestRoleChangeAdmin:
+    def test_hcss_and_superusers_read_the_log(self, client, cast, superuser):
+        change = RoleChange.objects.filter(user=cast["gcc"]).get()
+        for reader in (cast["hcss"], superuser):
+            client.force_login(reader)
+            response = client.get(log_url())
+            assert response.status_code == 200
+            assert change in response.context["cl"].result_list
+            assertContains(response, "an operator (command line)")
+            detail = reverse("admin:clusters_rolechange_change", args=[change.pk])
+            assert client.get(detail).status_code == 200
+
+    def test_nobody_adds_changes_or_deletes_a_log_row(self, client, cast, superuser):
+        change = RoleChange.objects.filter(user=cast["gcc"]).get()
+        for who in (cast["hcss"], superuser):
+            client.force_login(who)
+            assert client.get(reverse("admin:clusters_rolechange_add")).status_code == 403
+            detail = reverse("admin:clusters_rolechange_change", args=[change.pk])
+            assert client.post(detail, {"role": "hcss"}).status_code == 403
+            delete = reverse("admin:clusters_rolechange_delete", args=[change.pk])
+            assert client.post(delete, {"post": "yes"}).status_code == 403
+        change.refresh_from_db()
+        assert change.role == "gcc"
+
+    def test_others_do_not_read_the_log(self, client, cast):
+        client.force_login(cast["rc_hc_pakistan"])
+        assert client.get(log_url()).status_code == 302  # not staff: the admin's login

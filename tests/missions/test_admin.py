@@ -10,10 +10,12 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from clusters.models import Country
-from clusters.services import hcss_admin_group
-from missions.models import Mission, TransitionLog
+from clusters.services import hcss_admin_group, role_grant
+from missions.models import Lesson, Mission, TransitionLog
+from missions.services.intake import mission_endorse
 from missions.services.mission import mission_transition
-from tests.factories import UserFactory, make_mission
+from missions.services.triage import triage_note_save
+from tests.factories import UserFactory, make_member, make_mission
 from tests.missions.admin_helpers import listed, messages_of, status_of
 
 CHANGELIST_URL = reverse("admin:missions_mission_changelist")
@@ -189,33 +191,54 @@ class TestChangePage:
         names = [t["name"] for t in response.context["transitions"]]
         assert names == ["return_for_revision", "forward", "cancel"]
         assertContains(
-            response, '<input type="submit" value="Forward to the Task Team">', html=True
+            response,
+            '<input type="submit" value="Forward to the Task Team" '
+            f'formaction="{transition_url(mission, "forward")}" formnovalidate>',
+            html=True,
         )
-        assertContains(response, f'action="{transition_url(mission, "forward")}"')
         assertNotContains(response, "Submit the request")
 
-    def test_a_step_whose_guard_fails_is_shown_disabled_with_what_is_missing(self, client, cast):
+    def test_a_step_that_lacks_only_the_triage_note_says_so_and_stays_enabled(self, client, cast):
+        # The note is typed on the same page, and the step's button saves it first.
         mission = make_mission("PAK", status="in_triage", triage_note="")
         client.force_login(cast["hcss"])
         response = client.get(change_url(mission))
-        assertContains(
-            response, '<input type="submit" value="Forward to the Task Team" disabled>', html=True
-        )
+        (forward,) = [t for t in response.context["transitions"] if t["name"] == "forward"]
+        assert forward["blocked"] == []
         assertContains(response, "Write a triage note confirming the request is complete.")
+        assertContains(response, "this step saves it first")
+
+    def test_a_step_whose_guard_fails_is_shown_disabled_with_what_is_missing(self, client, cast):
+        superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+        mission = make_mission("PAK", status="with_task_team", agreed_focus="")
+        client.force_login(superuser)
+        response = client.get(change_url(mission))
+        assertContains(
+            response,
+            '<input type="submit" value="Approve" '
+            f'formaction="{transition_url(mission, "approve")}" formnovalidate disabled>',
+            html=True,
+        )
+        assertContains(response, "Write the agreed focus of the mission.")
+
+    def test_the_triage_note_is_the_only_field_hcss_writes(self, client, cast):
+        mission = make_mission("PAK", status="submitted")
+        client.force_login(cast["hcss"])
+        page = client.get(change_url(mission))
+        assert list(page.context["adminform"].form.fields) == ["triage_note", "expected_updated_at"]
+        assertContains(page, mission.agreed_focus)  # shown, read-only
 
     def test_status_is_read_only_in_the_form(self, client, cast):
         mission = make_mission("PAK", status="submitted", title="Before")
         client.force_login(cast["hcss"])
         page = client.get(change_url(mission))
-        assert "status" not in page.context["adminform"].form.fields
-
-        data = form_data(page) | {"title": "After", "status": "approved"}
+        data = form_data(page) | {"title": "After", "status": "approved", "triage_note": "Ok."}
         response = client.post(change_url(mission), data)
 
         assert response.status_code == 302, response.context["adminform"].form.errors
         mission.refresh_from_db()
-        assert mission.title == "After"  # the form was saved...
-        assert mission.status == "submitted"  # ...but not the status
+        assert mission.triage_note == "Ok."  # the note was saved...
+        assert (mission.title, mission.status) == ("Before", "submitted")  # ...nothing else
         assert not TransitionLog.objects.filter(mission=mission).exists()
 
     def test_staff_without_a_role_gets_404_on_any_mission(self, client, staff_without_role, cast):
@@ -243,32 +266,16 @@ class TestChangePage:
         mission.refresh_from_db()
         assert mission.title == "Before"
 
-    def test_moving_a_mission_to_another_country_moves_its_scope(self, client, cast):
+    def test_no_mission_is_added_or_deleted_in_the_admin(self, client, cast):
+        # Requests come from the RC/HC office through the site; missions end by a step.
         mission = make_mission("PAK")
-        client.force_login(cast["hcss"])
-        data = form_data(client.get(change_url(mission)))
-        data["country"] = Country.objects.get(code="NPL").pk
-        response = client.post(change_url(mission), data)
-        assert response.status_code == 302
-
-        assert mission.pk not in visible_on_the_site(client, cast["rc_hc_pakistan"])
-        assert mission.pk in visible_on_the_site(client, cast["rc_hc_nepal"])
-
-    def test_a_mission_added_in_the_admin_is_in_the_countrys_scope(self, client, cast):
-        client.force_login(cast["hcss"])
-        page = client.get(reverse("admin:missions_mission_add"))
-        data = form_data(page) | {
-            "title": "Added by HCSS",
-            "country": Country.objects.get(code="PAK").pk,
-            "mission_type": Mission.Type.DIAGNOSTIC,
-        }
-        response = client.post(reverse("admin:missions_mission_add"), data)
-        assert response.status_code == 302
-        mission = Mission.objects.get(title="Added by HCSS")
-        assert mission.status == "draft"
-
-        assert mission.pk in visible_on_the_site(client, cast["rc_hc_pakistan"])
-        assert mission.pk not in visible_on_the_site(client, cast["rc_hc_nepal"])
+        superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+        for user in (cast["hcss"], superuser):
+            client.force_login(user)
+            assert client.get(reverse("admin:missions_mission_add")).status_code == 403
+            delete = reverse("admin:missions_mission_delete", args=[mission.pk])
+            assert client.post(delete, {"post": "yes"}).status_code == 403
+        assert Mission.objects.filter(pk=mission.pk).exists()
 
     def test_parent_autocomplete_offers_only_missions_in_scope(
         self, client, cast, staff_without_role, pakistan_and_nepal
@@ -379,3 +386,284 @@ class TestAdminTransition:
 
 def _days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
+
+
+# The admin is not a second writer ------------------------------------------------------------
+
+TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
+# What others own on a mission, as HCSS would post it over the change page.
+OTHERS_FIELDS = {
+    "priority_score": "9.99",  # the Task Team
+    "priority_rank": "42",
+    "agreed_focus": "Overwritten focus.",
+    "draft_tor": "Overwritten ToR.",
+    "hct_endorsed_on": "2001-01-01",  # the HCT
+    "hct_endorsement_record": "Overwritten record.",
+    "in_country_from": TOMORROW.isoformat(),  # the GCC
+    "in_country_to": TOMORROW.isoformat(),
+    "country_consultation_on": TOMORROW.isoformat(),  # the leader
+    "title": "Overwritten title",  # the RC/HC office
+    "objectives": "Overwritten objectives.",
+}
+
+
+def snapshot(mission) -> dict:
+    mission.refresh_from_db()
+    return {
+        name: getattr(mission, name)
+        for name in [*OTHERS_FIELDS, "country_id", "parent_id", "status", "revision_questions"]
+    }
+
+
+class TestTheAdminIsNotASecondWriter:
+    @pytest.mark.parametrize("status", ["submitted", "in_triage"])
+    def test_hcss_overwrites_nothing_others_own_while_triaging(self, client, cast, status):
+        mission = make_mission("PAK", status=status)
+        before = snapshot(mission)
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | OTHERS_FIELDS
+        response = client.post(change_url(mission), data)
+        assert response.status_code == 302
+        assert snapshot(mission) == before
+
+    def test_a_submitted_mission_does_not_move_to_another_country(self, client, cast):
+        mission = make_mission("PAK", status="submitted")
+        elsewhere = make_mission("NPL", title="Nepal earlier mission", status="closed")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {
+            "country": Country.objects.get(code="NPL").pk,
+            "parent": elsewhere.pk,
+        }
+        client.post(change_url(mission), data)
+        mission.refresh_from_db()
+        assert (mission.country.code, mission.parent) == ("PAK", None)
+        assert mission.pk in visible_on_the_site(client, cast["rc_hc_pakistan"])
+        assert mission.pk not in visible_on_the_site(client, cast["rc_hc_nepal"])
+
+    @pytest.mark.parametrize("status", ["with_task_team", "approved", "in_planning", "in_country"])
+    def test_outside_triage_the_page_is_read_only_and_a_post_is_refused(self, client, cast, status):
+        mission = make_mission("PAK", status=status)
+        before = snapshot(mission)
+        client.force_login(cast["hcss"])
+        page = client.get(change_url(mission))
+        assert page.status_code == 200
+        assert "triage_note" not in page.context["adminform"].form.fields
+        assertNotContains(page, 'name="_save"')
+        response = client.post(change_url(mission), OTHERS_FIELDS | {"triage_note": "Late."})
+        assert response.status_code == 403
+        assert snapshot(mission) == before
+        mission.refresh_from_db()
+        assert mission.triage_note == "Complete."
+
+    def test_a_user_who_may_not_triage_sees_the_page_read_only(self, client, cast):
+        staff = cast["rc_hc_pakistan"]
+        staff.is_staff = True
+        staff.save()
+        staff.groups.add(hcss_admin_group())
+        mission = make_mission("PAK", status="submitted", triage_note="")
+        client.force_login(staff)
+        page = client.get(change_url(mission))
+        assert "triage_note" not in page.context["adminform"].form.fields
+        response = client.post(change_url(mission), {"triage_note": "Mine."})
+        assert response.status_code == 403
+        mission.refresh_from_db()
+        assert mission.triage_note == ""
+
+
+class TestStaleSaves:
+    def test_a_page_saved_after_someone_else_saved_is_refused_and_overwrites_nothing(
+        self, client, cast
+    ):
+        mission = make_mission("PAK", status="in_triage", triage_note="")
+        colleague = UserFactory(username="hcss-2")
+        role_grant(colleague, "hcss")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {"triage_note": "Mine: complete."}
+
+        triage_note_save(mission, colleague, "Theirs: HCT minutes missing.", None)
+        response = client.post(change_url(mission), data)
+
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert mission.triage_note == "Theirs: HCT minutes missing."
+        assertContains(response, "Someone else saved this mission after you opened this page")
+        assertContains(response, "Theirs: HCT minutes missing.")  # what they saved, said
+        form = response.context["adminform"].form
+        assert form["triage_note"].value() == "Mine: complete."  # what was typed, kept
+
+        # Saving again, having seen it, is a choice: it goes through.
+        again = client.post(change_url(mission), form_data(response))
+        assert again.status_code == 302
+        mission.refresh_from_db()
+        assert mission.triage_note == "Mine: complete."
+
+    def test_an_endorsement_recorded_meanwhile_is_not_reverted(self, client, cast):
+        mission = make_mission("PAK", status="submitted", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {
+            "triage_note": "Complete.",
+            "hct_endorsement_record": "Old text from the page.",
+        }
+        mission_endorse(
+            mission,
+            cast["hct_pakistan"],
+            endorsed_on=datetime.date.today(),
+            record="Agreed at the HCT of this morning.",
+        )
+        response = client.post(change_url(mission), data)
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert mission.hct_endorsement_record == "Agreed at the HCT of this morning."
+        assert mission.triage_note == ""
+
+    def test_a_version_that_is_not_one_is_refused_not_a_500(self, client, cast):
+        mission = make_mission("PAK", status="submitted", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {
+            "triage_note": "Complete.",
+            "expected_updated_at": "yesterday",
+        }
+        response = client.post(change_url(mission), data)
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert mission.triage_note == ""
+
+
+class TestStepsSaveTheTypedNote:
+    def test_a_note_typed_before_start_triage_is_saved_with_the_step(self, client, cast):
+        mission = make_mission("PAK", status="submitted", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {
+            "triage_note": "Complete; minutes attached.",
+            "start_triage-comment": "Taking it.",
+        }
+        response = client.post(transition_url(mission, "start_triage"), data)
+        assertRedirects(response, change_url(mission), fetch_redirect_response=False)
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note) == ("in_triage", "Complete; minutes attached.")
+        assert TransitionLog.objects.get(mission=mission).comment == "Taking it."
+        shown = messages_of(response)
+        assert "The triage note is saved." in shown
+        assert any("now in triage" in m for m in shown)
+
+    def test_each_step_reads_its_own_reason(self, client, cast):
+        mission = make_mission("PAK", status="in_triage")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {
+            "return_for_revision-reason": "Which districts?",
+            "cancel-reason": "",
+        }
+        client.post(transition_url(mission, "return_for_revision"), data)
+        mission.refresh_from_db()
+        assert (mission.status, mission.revision_questions) == ("draft", "Which districts?")
+
+    def test_a_refused_step_keeps_the_note_saved(self, client, cast):
+        mission = make_mission("PAK", status="in_triage", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {"triage_note": "Checked."}
+        response = client.post(transition_url(mission, "return_for_revision"), data)
+        assert response.status_code == 302
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note) == ("in_triage", "Checked.")
+        assert "Give a reason." in messages_of(response)
+
+    def test_a_stale_page_takes_no_step_and_shows_the_typed_note_again(self, client, cast):
+        mission = make_mission("PAK", status="submitted", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {"triage_note": "Typed here."}
+        triage_note_save(mission, cast["hcss"], "Saved in another tab.", None)
+
+        response = client.post(transition_url(mission, "start_triage"), data)
+
+        assert response.status_code == 200
+        assert response.context["adminform"].form["triage_note"].value() == "Typed here."
+        assertContains(response, "Someone else saved this mission")
+        # The form posts back to the change page, not to the step.
+        assertContains(response, f'action="{change_url(mission)}"')
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note) == ("submitted", "Saved in another tab.")
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_a_note_that_can_no_longer_be_saved_is_given_back_in_the_message(self, client, cast):
+        mission = make_mission("PAK", status="in_triage", triage_note="")
+        client.force_login(cast["hcss"])
+        data = form_data(client.get(change_url(mission))) | {"triage_note": "My long note."}
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Dates?")
+
+        response = client.post(transition_url(mission, "forward"), data)
+
+        assert response.status_code == 302
+        assert any("My long note." in m for m in messages_of(response))
+        assert status_of(mission) == "draft"
+
+
+# Out of scope is a 404 in the admin too ------------------------------------------------------
+
+
+@pytest.fixture
+def staff_for_pakistan(cast):
+    """The RC/HC of Pakistan given the admin's model permissions: scope is still Pakistan."""
+    user = cast["rc_hc_pakistan"]
+    user.is_staff = True
+    user.save()
+    user.groups.add(hcss_admin_group())
+    return user
+
+
+def _scoped_objects(cast) -> dict:
+    """One object of each scoped admin for a Nepal mission, which Pakistan's staff cannot see."""
+    mission = make_mission("NPL", status="submitted")
+    log = mission_transition(mission, "start_triage", cast["hcss"])
+    mission.refresh_from_db()
+    member = make_member(mission, "nepal-member")
+    lesson = Lesson.objects.create(
+        mission=mission, country=mission.country, title="Nepal lesson", text="Text."
+    )
+    return {
+        "mission": mission,
+        "triagerequest": mission,
+        "transitionlog": log,
+        "nomination": member,
+        "invitation": member.invitation,
+        "lesson": lesson,
+    }
+
+
+@pytest.mark.parametrize(
+    "model", ["mission", "triagerequest", "transitionlog", "nomination", "invitation", "lesson"]
+)
+@pytest.mark.parametrize("page", ["change", "history", "delete"])
+def test_an_object_out_of_scope_is_404_on_every_admin_page(
+    client, cast, staff_for_pakistan, model, page
+):
+    obj = _scoped_objects(cast)[model]
+    url = reverse(f"admin:missions_{model}_{page}", args=[obj.pk])
+    client.force_login(staff_for_pakistan)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"post": "yes"}).status_code == 404
+    # The same pages answer for an object in scope (so the 404 above is the scope's).
+    client.force_login(cast["hcss"])
+    assert client.get(url).status_code in (200, 403)
+
+
+@pytest.mark.parametrize("model", ["mission", "triagerequest"])
+@pytest.mark.parametrize("name", ["start_triage", "return_for_revision", "forward", "cancel"])
+def test_a_step_on_a_mission_out_of_scope_is_404(client, cast, staff_for_pakistan, model, name):
+    mission = make_mission("NPL", status="in_triage")
+    client.force_login(staff_for_pakistan)
+    url = reverse(f"admin:missions_{model}_transition", args=[mission.pk, name])
+    response = client.post(url, {"reason": "x", "triage_note": "x"})
+    assert response.status_code == 404
+    assert status_of(mission) == "in_triage"
+
+
+def test_admin_lists_show_only_what_is_in_scope(client, cast, staff_for_pakistan):
+    nepal = _scoped_objects(cast)
+    pakistan = make_mission("PAK", status="submitted")
+    client.force_login(staff_for_pakistan)
+    for model in ("mission", "triagerequest"):
+        response = client.get(reverse(f"admin:missions_{model}_changelist"))
+        assert listed(response) == {pakistan.pk}, model
+    for model in ("transitionlog", "nomination", "invitation", "lesson"):
+        response = client.get(reverse(f"admin:missions_{model}_changelist"))
+        assert nepal[model].pk not in {o.pk for o in response.context["cl"].result_list}, model

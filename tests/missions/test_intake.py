@@ -13,7 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from clusters.models import Country, GlobalCluster
 from missions.models import Attachment, Comment, Mission, ScoringCriterion, TransitionLog
-from missions.services.intake import attachment_add
+from missions.services.intake import attachment_add, mission_endorse, mission_version
 from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 
@@ -65,6 +65,12 @@ def request_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def edit_data(mission, **overrides) -> dict:
+    """What the edit page posts: the request as typed, with the version the page showed."""
+    mission.refresh_from_db()
+    return request_data(expected_updated_at=mission_version(mission), **overrides)
 
 
 def field_errors(response, name: str) -> list[str]:
@@ -203,7 +209,7 @@ class TestEditRequest:
         client.force_login(cast["rc_hc_pakistan"])
         url = reverse("missions:edit", args=[mission.pk])
         assert client.get(url).status_code == 200
-        response = client.post(url, request_data(title="Renamed"))
+        response = client.post(url, edit_data(mission, title="Renamed"))
         assert response.status_code == 302
         mission.refresh_from_db()
         assert mission.title == "Renamed"
@@ -249,6 +255,119 @@ class TestEditRequest:
         assert mission.country.code == "PAK"
 
 
+class TestTwoTabs:
+    """A draft edited in two tabs (or by two people): the later save is refused, nothing the
+    first saved is overwritten, and what was typed stays on the form shown again."""
+
+    def version_on(self, response) -> str:
+        return response.context["form"]["expected_updated_at"].value()
+
+    def test_the_second_save_is_refused_and_keeps_what_was_typed(self, client, cast):
+        mission = make_mission("PAK", requested_by=cast["rc_hc_pakistan"])
+        client.force_login(cast["rc_hc_pakistan"])
+        url = reverse("missions:edit", args=[mission.pk])
+        first_tab = self.version_on(client.get(url))
+        second_tab = self.version_on(client.get(url))
+        saved = client.post(
+            url, request_data(title="From the first tab", expected_updated_at=first_tab)
+        )
+        assert saved.status_code == 302
+
+        response = client.post(
+            url,
+            request_data(
+                title="From the second tab",
+                objectives="Typed in the second tab.",
+                expected_updated_at=second_tab,
+            ),
+        )
+
+        assert response.status_code == 200
+        assertContains(response, "Someone else saved this request after you opened this page")
+        assertContains(response, "Your text is kept in the form below")
+        form = response.context["form"]
+        assert form["title"].value() == "From the second tab"
+        assert form["objectives"].value() == "Typed in the second tab."
+        mission.refresh_from_db()
+        assert mission.title == "From the first tab"
+        # Shown again with the version saved now: saving again, knowingly, goes through.
+        assert self.version_on(response) == mission_version(mission)
+        again = client.post(
+            url,
+            request_data(
+                title="From the second tab", expected_updated_at=self.version_on(response)
+            ),
+        )
+        assert again.status_code == 302
+        mission.refresh_from_db()
+        assert mission.title == "From the second tab"
+
+    def test_submitting_from_a_stale_tab_is_refused_too(self, client, cast):
+        mission = make_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        url = reverse("missions:edit", args=[mission.pk])
+        stale = self.version_on(client.get(url))
+        client.post(url, request_data(title="Saved first", expected_updated_at=stale))
+        response = client.post(url, request_data(action="submit", expected_updated_at=stale))
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert (mission.status, mission.title) == ("draft", "Saved first")
+        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+    def test_the_hcts_agreement_recorded_meanwhile_is_not_overwritten(self, client, cast):
+        mission = make_mission("PAK", hct_endorsement_record="")
+        client.force_login(cast["rc_hc_pakistan"])
+        url = reverse("missions:edit", args=[mission.pk])
+        seen = self.version_on(client.get(url))
+        mission_endorse(
+            mission, cast["hct_pakistan"], endorsed_on=today(), record="Agreed this morning."
+        )
+        response = client.post(
+            url, request_data(hct_endorsement_record="Old text.", expected_updated_at=seen)
+        )
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert mission.hct_endorsement_record == "Agreed this morning."
+
+    @pytest.mark.parametrize("version", [None, "", "not a date"])
+    def test_a_save_that_does_not_say_what_it_saw_is_refused(self, client, cast, version):
+        mission = make_mission("PAK")
+        client.force_login(cast["rc_hc_pakistan"])
+        data = request_data(title="Blind save")
+        if version is not None:
+            data["expected_updated_at"] = version
+        response = client.post(reverse("missions:edit", args=[mission.pk]), data)
+        assert response.status_code == 200
+        mission.refresh_from_db()
+        assert mission.title == "Mission to PAK"
+
+    def test_a_new_request_shown_again_after_submit_saves_again(self, client, cast):
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.post(NEW_URL, request_data(objectives="", action="submit"))
+        mission = Mission.objects.get()
+        assert response.status_code == 200
+        assertContains(response, 'name="expected_updated_at"')
+        again = client.post(
+            response.context["action"],
+            request_data(objectives="Now written.", expected_updated_at=self.version_on(response)),
+        )
+        assert again.status_code == 302
+        mission.refresh_from_db()
+        assert mission.objectives == "Now written."
+
+    def test_a_draft_shown_again_after_a_failed_submit_saves_again(self, client, cast):
+        mission = make_mission("PAK", objectives="")
+        client.force_login(cast["rc_hc_pakistan"])
+        url = reverse("missions:edit", args=[mission.pk])
+        response = client.post(url, edit_data(mission, objectives="", action="submit"))
+        assert response.status_code == 200
+        assert response.context["checklist"]
+        again = client.post(
+            url, request_data(objectives="Written.", expected_updated_at=self.version_on(response))
+        )
+        assert again.status_code == 302
+
+
 class TestRevision:
     def returned(self, cast) -> Mission:
         mission = make_mission("PAK", status="submitted")
@@ -271,7 +390,7 @@ class TestRevision:
         mission = self.returned(cast)
         client.force_login(cast["rc_hc_pakistan"])
         url = reverse("missions:edit", args=[mission.pk])
-        response = client.post(url, request_data(action="submit"))
+        response = client.post(url, edit_data(mission, action="submit"))
         assert response.status_code == 200
         assert field_errors(response, "revision_answer") == [
             "Answer HCSS's questions before you submit again."
@@ -281,7 +400,7 @@ class TestRevision:
 
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                url, request_data(action="submit", revision_answer="Sukkur and Jacobabad.")
+                url, edit_data(mission, action="submit", revision_answer="Sukkur and Jacobabad.")
             )
         assert response.status_code == 302
         mission.refresh_from_db()
@@ -333,7 +452,7 @@ class TestDocuments:
         client.force_login(cast["rc_hc_pakistan"])
         url = reverse("missions:edit", args=[mission.pk])
         ok = upload("concept.docx", docx_bytes())
-        client.post(url, request_data(document=ok, document_kind="concept_note"))
+        client.post(url, edit_data(mission, document=ok, document_kind="concept_note"))
         assert mission.attachments.get().content_type.endswith("wordprocessingml.document")
 
         buffer = io.BytesIO()
@@ -341,7 +460,9 @@ class TestDocuments:
             archive.writestr("[Content_Types].xml", "<Types/>")
             archive.writestr("word/document.xml", "<document/>")
             archive.writestr("word/vbaProject.bin", "macro")
-        response = client.post(url, request_data(document=upload("m.docx", buffer.getvalue())))
+        response = client.post(
+            url, edit_data(mission, document=upload("m.docx", buffer.getvalue()))
+        )
         assert "macros are not accepted" in field_errors(response, "document")[0]
         assert mission.attachments.count() == 1
 
@@ -360,7 +481,7 @@ class TestDocuments:
         client.force_login(cast["rc_hc_pakistan"])
         response = client.post(
             reverse("missions:edit", args=[mission.pk]),
-            request_data(title="Changed", document=upload("b.pdf", pdf_bytes())),
+            edit_data(mission, title="Changed", document=upload("b.pdf", pdf_bytes())),
         )
         assert "already holds 1 documents" in field_errors(response, "document")[0]
         mission.refresh_from_db()
@@ -507,7 +628,7 @@ def test_the_whole_path_from_draft_to_approval_through_the_pages(
     edit_url = reverse("missions:edit", args=[mission.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        as_user(rc_hc).post(edit_url, request_data(title="Sindh floods", action="submit"))
+        as_user(rc_hc).post(edit_url, edit_data(mission, title="Sindh floods", action="submit"))
         admin_step(mission, "start_triage")
         admin_step(mission, "return_for_revision", reason="Which districts?")
     mission.refresh_from_db()
@@ -517,14 +638,20 @@ def test_the_whole_path_from_draft_to_approval_through_the_pages(
     with django_capture_on_commit_callbacks(execute=True):
         response = as_user(rc_hc).post(
             edit_url,
-            request_data(title="Sindh floods", action="submit", revision_answer="Sukkur."),
+            edit_data(mission, title="Sindh floods", action="submit", revision_answer="Sukkur."),
         )
         assert response.status_code == 302
         admin_step(mission, "start_triage")
         change_url = reverse("admin:missions_triagerequest_change", args=[mission.pk])
+        mission.refresh_from_db()
         as_user(hcss).post(
             change_url,
-            {"triage_note": "Complete.", "log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0"},
+            {
+                "triage_note": "Complete.",
+                "expected_updated_at": mission_version(mission),
+                "log-TOTAL_FORMS": "0",
+                "log-INITIAL_FORMS": "0",
+            },
         )
         admin_step(mission, "forward")
     mission.refresh_from_db()

@@ -562,7 +562,6 @@ class TestLogistics:
         response = client.post(
             url,
             {
-                "action": "dates",
                 "in_country_from": (today() + datetime.timedelta(days=30)).isoformat(),
                 "in_country_to": (today() + datetime.timedelta(days=20)).isoformat(),
             },
@@ -571,9 +570,7 @@ class TestLogistics:
         assert response.context["dates_form"].errors == {
             "in_country_to": ["The last day in the country cannot be before the first."]
         }
-        response = client.post(
-            url, {"action": "dates", "in_country_from": "soon", "in_country_to": ""}
-        )
+        response = client.post(url, {"in_country_from": "soon", "in_country_to": ""})
         assert set(response.context["dates_form"].errors) == {"in_country_from", "in_country_to"}
         mission.refresh_from_db()
         assert mission.in_country_from is None and mission.in_country_to is None
@@ -588,7 +585,7 @@ class TestLogistics:
         url = reverse("missions:logistics", args=[mission.pk])
         client.force_login(cast["leader"])
         prefix = f"p{member.pk}"
-        data = {"action": "participant", "participant": member.pk}
+        data = {}
         for item in items(per_participant=True):
             data[f"{prefix}-status_{item.pk}"] = "todo"
             data[f"{prefix}-note_{item.pk}"] = ""
@@ -621,7 +618,7 @@ class TestLogistics:
     def test_the_mission_wide_row_is_saved_on_the_page(self, client, cast, mission):
         url = reverse("missions:logistics", args=[mission.pk])
         client.force_login(cast["gcc"])
-        data = {"action": "mission"}
+        data = {}
         for item in items(per_participant=False):
             data[f"mission-status_{item.pk}"] = "done"
             data[f"mission-note_{item.pk}"] = ""
@@ -762,11 +759,212 @@ def test_an_issue_the_mission_need_not_cover_has_no_page(client, cast, mission):
     assert client.post(url, {"action": "coverage", "mode": "briefing"}).status_code == 404
 
 
-def test_a_row_for_someone_not_on_the_team_is_404(client, cast, mission):
+def test_fields_for_someone_not_on_the_team_change_nothing(client, cast, mission):
     proposed = make_member(mission, "hopeful", status=Nomination.Status.PROPOSED)
+    visa = ChecklistItem.objects.get(name="Visa")
     client.force_login(cast["gcc"])
     response = client.post(
         reverse("missions:logistics", args=[mission.pk]),
-        {"action": "participant", "participant": proposed.pk},
+        {f"p{proposed.pk}-status_{visa.pk}": "done", f"p{proposed.pk}-counterpart": "X"},
     )
-    assert response.status_code == 404
+    assert response.status_code == 302
+    assert not LogisticsEntry.objects.exists()
+    proposed.refresh_from_db()
+    assert proposed.counterpart == ""
+
+
+# The logistics page is one form: one Save saves every part ------------------------------------
+
+
+def logistics_url(mission) -> str:
+    return reverse("missions:logistics", args=[mission.pk])
+
+
+def page_data(response) -> dict:
+    """What the browser posts back from the logistics page as shown: every part's fields, and
+    the values the page showed (the hidden initial ones)."""
+    context = response.context
+    parts = [context["dates_form"], context["mission_form"]]
+    parts += [row["form"] for row in context["grid"]["participants"]]
+    data = {}
+    for form in parts:
+        for field in form:
+            value = field.value()
+            value = "" if value is None else getattr(value, "isoformat", lambda v=value: v)()
+            data[field.html_name] = value
+            if field.field.show_hidden_initial:
+                data[field.html_initial_name] = value
+    return data
+
+
+class TestLogisticsPage:
+    def test_the_page_has_one_form_and_one_save(self, client, cast, mission):
+        make_team(mission, 2)
+        client.force_login(cast["gcc"])
+        html = client.get(logistics_url(mission)).content.decode()
+        assert html.count(f'action="{logistics_url(mission)}"') == 1
+        form = html[
+            html.index('id="logistics-form"') : html.index(
+                "</form>", html.index('id="logistics-form"')
+            )
+        ]
+        assert form.count('type="submit"') == 1
+        assert "Save the logistics" in html
+        assert "it saves the dates, the mission-wide items and every member" in html
+
+    def test_one_save_saves_the_dates_the_mission_wide_items_and_every_member(
+        self, client, cast, mission
+    ):
+        amina, ben = make_member(mission, "amina"), make_member(mission, "ben")
+        visa = ChecklistItem.objects.get(name="Visa")
+        programme = items(per_participant=False)[0]
+        start = today() + datetime.timedelta(days=40)
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            "in_country_from": start.isoformat(),
+            "in_country_to": (start + datetime.timedelta(days=9)).isoformat(),
+            f"mission-status_{programme.pk}": "done",
+            f"p{amina.pk}-status_{visa.pk}": "in_progress",
+            f"p{amina.pk}-note_{visa.pk}": "Applied in Geneva.",
+            f"p{ben.pk}-counterpart": "OCHA Karachi",
+        }
+        response = client.post(logistics_url(mission), data)
+
+        assert response.status_code == 302
+        mission.refresh_from_db()
+        assert mission.in_country_from == start
+        assert LogisticsEntry.objects.get(participant=None, item=programme).status == "done"
+        visa_entry = LogisticsEntry.objects.get(participant=amina, item=visa)
+        assert (visa_entry.status, visa_entry.note) == ("in_progress", "Applied in Geneva.")
+        ben.refresh_from_db()
+        assert ben.counterpart == "OCHA Karachi"
+        # Only what was changed is written: no row for the cells left as they were.
+        assert LogisticsEntry.objects.count() == 2
+
+    def test_an_error_in_one_part_saves_nothing_and_keeps_what_was_typed_everywhere(
+        self, client, cast, mission
+    ):
+        amina = make_member(mission, "amina")
+        visa = ChecklistItem.objects.get(name="Visa")
+        programme = items(per_participant=False)[0]
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            "in_country_from": "2030-05-10",
+            "in_country_to": "2030-05-01",  # before the first day
+            f"mission-note_{programme.pk}": "Booked the venue.",
+            f"p{amina.pk}-status_{visa.pk}": "done",
+            f"p{amina.pk}-counterpart": "OCHA Islamabad",
+        }
+        response = client.post(logistics_url(mission), data)
+
+        assert response.status_code == 200
+        assertContains(response, "Nothing was saved")
+        assertContains(response, "The last day in the country cannot be before the first.")
+        assert response.context["dates_form"]["in_country_from"].value() == "2030-05-10"
+        mission_form = response.context["mission_form"]
+        assert mission_form[f"note_{programme.pk}"].value() == "Booked the venue."
+        (row,) = response.context["grid"]["participants"]
+        assert row["form"][f"status_{visa.pk}"].value() == "done"
+        assert row["form"]["counterpart"].value() == "OCHA Islamabad"
+        assert not LogisticsEntry.objects.exists()
+        mission.refresh_from_db()
+        amina.refresh_from_db()
+        assert (mission.in_country_from, amina.counterpart) == (None, "")
+
+    def test_a_refusal_from_the_service_rolls_back_the_parts_already_saved(
+        self, client, cast, mission, monkeypatch
+    ):
+        from missions.views import preparation as views
+
+        amina = make_member(mission, "amina")
+        programme = items(per_participant=False)[0]
+        real_save = views.logistics_save
+
+        def refuse_members(mission, user, participant, cells, travel=None):
+            if participant is None:
+                return real_save(mission, user, participant, cells, travel)
+            raise ValidationError({"counterpart": "Refused by the service."})
+
+        monkeypatch.setattr(views, "logistics_save", refuse_members)
+        start = today() + datetime.timedelta(days=40)
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            "in_country_from": start.isoformat(),
+            "in_country_to": start.isoformat(),
+            f"mission-status_{programme.pk}": "done",
+            f"p{amina.pk}-counterpart": "OCHA Islamabad",
+        }
+        response = client.post(logistics_url(mission), data)
+
+        assert response.status_code == 200
+        (row,) = response.context["grid"]["participants"]
+        assert row["form"].errors["counterpart"] == ["Refused by the service."]
+        assert row["form"]["counterpart"].value() == "OCHA Islamabad"
+        mission.refresh_from_db()
+        assert mission.in_country_from is None  # the dates, saved first, are rolled back
+        assert not LogisticsEntry.objects.exists()
+
+    def test_a_member_who_left_the_team_since_the_page_was_shown_is_left_alone(
+        self, client, cast, mission
+    ):
+        amina = make_member(mission, "amina")
+        programme = items(per_participant=False)[0]
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            f"mission-status_{programme.pk}": "done",
+            f"p{amina.pk}-counterpart": "OCHA Islamabad",
+        }
+        Nomination.objects.filter(pk=amina.pk).update(status=Nomination.Status.WITHDRAWN)
+        response = client.post(logistics_url(mission), data)
+        assert response.status_code == 302
+        assert LogisticsEntry.objects.get().item == programme
+        amina.refresh_from_db()
+        assert amina.counterpart == ""
+
+    def test_a_save_does_not_undo_what_someone_else_saved_since_the_page_was_shown(
+        self, client, cast, mission
+    ):
+        amina = make_member(mission, "amina")
+        visa = ChecklistItem.objects.get(name="Visa")
+        travel = ChecklistItem.objects.get(name="Travel booked")
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            f"p{amina.pk}-note_{travel.pk}": "Waiting for the dates.",
+        }
+        logistics_update(mission, cast["leader"], visa, amina, status=Status.DONE)
+        participant_travel_set(amina, cast["leader"], None, None, "Set by the leader")
+
+        response = client.post(logistics_url(mission), data)
+
+        assert response.status_code == 302
+        assert LogisticsEntry.objects.get(participant=amina, item=visa).status == "done"
+        assert LogisticsEntry.objects.get(participant=amina, item=travel).note == (
+            "Waiting for the dates."
+        )
+        amina.refresh_from_db()
+        assert amina.counterpart == "Set by the leader"
+
+    def test_saving_without_the_dates_keeps_them_unset(self, client, cast, mission):
+        programme = items(per_participant=False)[0]
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            f"mission-status_{programme.pk}": "done"
+        }
+        assert client.post(logistics_url(mission), data).status_code == 302
+        mission.refresh_from_db()
+        assert mission.in_country_from is None
+        assert LogisticsEntry.objects.get().status == "done"
+
+    def test_dates_once_set_cannot_be_emptied(self, client, cast, mission):
+        start = today() + datetime.timedelta(days=30)
+        logistics_set_dates(mission, cast["gcc"], start, start + datetime.timedelta(days=5))
+        client.force_login(cast["gcc"])
+        data = page_data(client.get(logistics_url(mission))) | {
+            "in_country_from": "",
+            "in_country_to": "",
+        }
+        response = client.post(logistics_url(mission), data)
+        assert response.status_code == 200
+        assert set(response.context["dates_form"].errors) == {"in_country_from", "in_country_to"}
+        mission.refresh_from_db()
+        assert mission.in_country_from == start

@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +15,10 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import Country
 from clusters.services import hcss_admin_group
 from missions.models import Mission, TransitionLog
+from missions.services.intake import MissionChanged, mission_version
 from missions.services.mission import mission_transition
+from missions.services.triage import triage_note_save
+from missions.workflow import MissionNotFound
 from tests.factories import UserFactory, make_mission
 from tests.missions.admin_helpers import listed, messages_of, status_of
 
@@ -291,7 +295,10 @@ class TestChangePage:
         client.force_login(cast["hcss"])
         response = client.get(change_url(mission))
         assert response.status_code == 200
-        assert list(response.context["adminform"].form.fields) == ["triage_note"]
+        assert list(response.context["adminform"].form.fields) == [
+            "triage_note",
+            "expected_updated_at",
+        ]
         assertContains(response, mission.objectives)
         assertContains(response, "2 days")
 
@@ -302,6 +309,7 @@ class TestChangePage:
             change_url(mission),
             {
                 "triage_note": "Complete; HCT minutes attached.",
+                "expected_updated_at": mission_version(mission),
                 "log-TOTAL_FORMS": "0",
                 "log-INITIAL_FORMS": "0",
             },
@@ -413,6 +421,112 @@ class TestChangePage:
         response = client.post(step_url(mission, "start_triage"), {"expected_status": "submitted"})
         assert response.status_code == 404
         assert status_of(mission) == "submitted"
+
+
+class TestTriageNote:
+    """The triage note: HCSS's own field, saved through the triage service."""
+
+    def page(self, client, mission) -> dict:
+        """What the browser posts back from the queue's change page, as shown."""
+        response = client.get(change_url(mission))
+        form = response.context["adminform"].form
+        return {
+            "triage_note": form["triage_note"].value(),
+            "expected_updated_at": form["expected_updated_at"].value(),
+            "expected_status": mission.status,
+            "log-TOTAL_FORMS": "0",
+            "log-INITIAL_FORMS": "0",
+        }
+
+    def test_the_page_carries_the_version_it_shows(self, client, cast):
+        mission = submitted(1)
+        client.force_login(cast["hcss"])
+        response = client.get(change_url(mission))
+        assertContains(
+            response,
+            f'<input type="hidden" name="expected_updated_at" '
+            f'value="{mission_version(mission)}" id="id_expected_updated_at">',
+            html=True,
+        )
+
+    def test_a_note_typed_before_start_triage_is_saved_with_the_step(self, client, cast):
+        mission = submitted(1, triage_note="")
+        client.force_login(cast["hcss"])
+        data = self.page(client, mission) | {"triage_note": "Complete; minutes attached."}
+        response = client.post(step_url(mission, "start_triage"), data)
+        assertRedirects(response, change_url(mission), fetch_redirect_response=False)
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note) == ("in_triage", "Complete; minutes attached.")
+
+    def test_a_note_typed_before_forward_is_saved_and_lets_it_go(self, client, cast):
+        mission = submitted(1, status="in_triage", triage_note="")
+        client.force_login(cast["hcss"])
+        data = self.page(client, mission) | {"triage_note": "Complete."}
+        response = client.post(step_url(mission, "forward"), data)
+        assertRedirects(response, QUEUE_URL, fetch_redirect_response=False)
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note) == ("with_task_team", "Complete.")
+
+    def test_a_note_typed_before_return_for_revision_is_kept(self, client, cast):
+        mission = submitted(1, status="in_triage", triage_note="")
+        client.force_login(cast["hcss"])
+        data = self.page(client, mission) | {
+            "triage_note": "Timing unclear.",
+            "return_for_revision-reason": "When can the team come?",
+        }
+        client.post(step_url(mission, "return_for_revision"), data)
+        mission.refresh_from_db()
+        assert (mission.status, mission.triage_note, mission.revision_questions) == (
+            "draft",
+            "Timing unclear.",
+            "When can the team come?",
+        )
+
+    def test_a_save_over_a_colleagues_note_is_refused(self, client, cast):
+        mission = submitted(1, status="in_triage", triage_note="")
+        client.force_login(cast["hcss"])
+        data = self.page(client, mission) | {"triage_note": "Mine."}
+        triage_note_save(mission, cast["hcss"], "A colleague's.", mission_version(mission))
+        response = client.post(change_url(mission), data)
+        assert response.status_code == 200
+        assertContains(response, "Someone else saved this mission after you opened this page")
+        assert response.context["adminform"].form["triage_note"].value() == "Mine."
+        mission.refresh_from_db()
+        assert mission.triage_note == "A colleague's."
+
+
+class TestTriageNoteService:
+    def test_only_who_may_triage_writes_it(self, cast):
+        mission = submitted(1, triage_note="")
+        for who in ("rc_hc_pakistan", "task_team", "gcc"):
+            with pytest.raises(PermissionDenied):
+                triage_note_save(mission, cast[who], "Mine.", None)
+        with pytest.raises(MissionNotFound):
+            triage_note_save(mission, cast["rc_hc_nepal"], "Mine.", None)
+        mission.refresh_from_db()
+        assert mission.triage_note == ""
+
+    @pytest.mark.parametrize("status", ["draft", "with_task_team", "approved"])
+    def test_only_while_submitted_or_in_triage(self, cast, status):
+        mission = make_mission("PAK", status=status, triage_note="")
+        with pytest.raises(ValidationError) as refused:
+            triage_note_save(mission, cast["hcss"], "Late.", None)
+        assert "triage_note" in refused.value.message_dict
+        mission.refresh_from_db()
+        assert mission.triage_note == ""
+
+    def test_a_stale_version_is_refused_and_an_unchanged_note_writes_nothing(self, cast):
+        mission = submitted(1, triage_note="First.")
+        seen = mission_version(mission)
+        triage_note_save(mission, cast["hcss"], "Second.", seen)
+        with pytest.raises(MissionChanged):
+            triage_note_save(mission, cast["hcss"], "Third.", seen)
+        mission.refresh_from_db()
+        assert mission.triage_note == "Second."
+        before = mission.updated_at
+        triage_note_save(mission, cast["hcss"], "Second.", seen)  # nothing to write
+        mission.refresh_from_db()
+        assert mission.updated_at == before
 
 
 class TestDashboard:

@@ -6,7 +6,10 @@ from clusters.services import role_grant
 
 
 class Command(BaseCommand):
-    help = "Give a user a role within a scope (a country, cluster, cross-cutting issue, ...)."
+    help = (
+        "Give a user a role within a scope (a country, cluster, cross-cutting issue, ...). "
+        "Run by an operator: the change is logged with no acting user."
+    )
 
     def add_arguments(self, parser):
         add_role_arguments(parser)
@@ -14,7 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user, role, scope = resolve_role_arguments(options)
         try:
-            assignment = role_grant(user, role, **scope)
+            # An operator at the command line: logged as by nobody (by=None).
+            assignment = role_grant(user, role, by=None, **scope)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        self.stdout.write(self.style.SUCCESS(f"Granted: {assignment}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Granted: {assignment}. Logged as an operator's change (no acting user)."
+            )
+        )

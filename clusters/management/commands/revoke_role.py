@@ -6,7 +6,10 @@ from clusters.services import role_revoke
 
 
 class Command(BaseCommand):
-    help = "Take a role within a scope away from a user."
+    help = (
+        "Take a role within a scope away from a user. "
+        "Run by an operator: the change is logged with no acting user."
+    )
 
     def add_arguments(self, parser):
         add_role_arguments(parser)
@@ -14,9 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user, role, scope = resolve_role_arguments(options)
         try:
-            revoked = role_revoke(user, role, **scope)
+            # An operator at the command line: logged as by nobody (by=None).
+            revoked = role_revoke(user, role, by=None, **scope)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if not revoked:
             raise CommandError(f"{user} does not hold that role in that scope.")
-        self.stdout.write(self.style.SUCCESS(f"Revoked {role} from {user}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Revoked {role} from {user}. Logged as an operator's change (no acting user)."
+            )
+        )
