@@ -8,13 +8,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from missions.selectors.missions import missions_visible_to
+from missions.admin.scope import ScopedAdminMixin
 from reports.models import Document
+from reports.selectors import documents_visible_to
 from reports.services import document_retry
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "mission",
         "kind",
@@ -49,7 +50,7 @@ class DocumentAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(mission__in=missions_visible_to(request.user))
+            .filter(pk__in=documents_visible_to(request.user).values("pk"))
             .select_related("mission", "requested_by")
         )
 

@@ -35,6 +35,7 @@ from missions.services.intake import (
     request_editable_by,
 )
 from missions.services.mission import mission_transition
+from missions.views.detail import render_detail
 from missions.views.errors import errors_onto, show_on_form
 from missions.views.files import private_file_response
 from missions.workflow import REQUEST_STATES, MissionNotFound, Status, TransitionError, holds
@@ -197,30 +198,6 @@ def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) ->
     return redirect(reverse("missions:detail", args=[mission.pk]) + "#documents")
 
 
-def detail_context(request: HttpRequest, mission: Mission, forms: dict | None = None) -> dict:
-    """What the mission page shows of intake: documents, endorsement, comments, edit link."""
-    forms = forms or {}
-    user = request.user
-    can_endorse = mission.status in REQUEST_STATES and holds(user, "endorse_mission", mission)
-    return {
-        "can_edit_request": request_editable_by(mission, user),
-        "attachments": list(mission.attachments.select_related("uploaded_by")),
-        "comments": list(mission.comments.select_related("author")),
-        "comment_form": forms.get("comment_form") or CommentForm(),
-        "can_endorse": can_endorse,
-        "endorse_form": (
-            (forms.get("endorse_form") or EndorsementForm(mission=mission)) if can_endorse else None
-        ),
-    }
-
-
-def _render_detail_with(request: HttpRequest, mission: Mission, **forms) -> HttpResponse:
-    # The mission page's own view module imports this one for detail_context.
-    from missions.views.mission import _render_detail
-
-    return _render_detail(request, mission, forms=forms)
-
-
 @login_required
 @require_POST
 def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -255,7 +232,7 @@ def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The HCT's agreement is recorded.")
             return redirect(reverse("missions:detail", args=[mission.pk]) + "#endorsement")
-    return _render_detail_with(request, mission, endorse_form=form)
+    return render_detail(request, mission, forms={"endorse_form": form})
 
 
 @login_required
@@ -275,4 +252,4 @@ def comment_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(
                 reverse("missions:detail", args=[mission.pk]) + f"#comment-{comment.pk}"
             )
-    return _render_detail_with(request, mission, comment_form=form)
+    return render_detail(request, mission, forms={"comment_form": form})

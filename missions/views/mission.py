@@ -7,23 +7,12 @@ from django.views.decorators.http import require_POST
 
 from missions.forms.mission import step_inputs
 from missions.models import TRANSITION_NAMES
-from missions.selectors.missions import get_mission_for, missions_visible_to, transitions_for
-from missions.services.lessons import lesson_may_add
+from missions.selectors.missions import get_mission_for, missions_visible_to
 from missions.services.mission import mission_transition
-from missions.views.intake import detail_context
-from missions.workflow import MissionNotFound, Status, TransitionError, lifecycle_steps
+from missions.views.detail import render_detail
+from missions.workflow import MissionNotFound, Status, TransitionError
 
 PAGE_SIZE = 50
-# From the approval on, the mission has a planning file worth linking to.
-PLANNING_SHOWN = [
-    Status.APPROVED,
-    Status.IN_PLANNING,
-    Status.READY,
-    Status.IN_COUNTRY,
-    Status.REPORTING,
-    Status.FOLLOW_UP,
-    Status.CLOSED,
-]
 
 
 @login_required
@@ -44,27 +33,9 @@ def mission_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_detail(
-    request: HttpRequest, mission, failed: dict | None = None, forms: dict | None = None
-) -> HttpResponse:
-    context = {
-        "mission": mission,
-        "log": mission.log.select_related("user"),
-        "transitions": transitions_for(mission, request.user),
-        "requested_clusters": mission.requested_clusters.all(),
-        "requested_issues": mission.requested_issues.all(),
-        "lifecycle": lifecycle_steps(mission.status),
-        "failed": failed,
-        "planning_states": PLANNING_SHOWN,
-        "can_record_lesson": lesson_may_add(mission, request.user),
-        **detail_context(request, mission, forms),
-    }
-    return render(request, "missions/mission_detail.html", context)
-
-
 @login_required
 def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, get_mission_for(request.user, pk))
+    return render_detail(request, get_mission_for(request.user, pk))
 
 
 @login_required
@@ -86,6 +57,6 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
             "missing": {item.field: item.message for item in error.missing},
             "values": request.POST,
         }
-        return _render_detail(request, mission, failed)
+        return render_detail(request, mission, failed)
     messages.success(request, f"Done: the mission is now {Status(log.target).label.lower()}.")
     return redirect("missions:detail", pk=mission.pk)

@@ -304,6 +304,18 @@ class TestAdmin:
         assert not admin.has_change_permission(request, pakistan_pdf)
         assert not admin.has_add_permission(request)
 
+    def test_a_document_out_of_scope_is_a_404_on_its_admin_pages(self, client, mission, cast):
+        nepal_pdf = Document.objects.create(
+            mission=make_mission("NPL", status="in_planning"), kind="tor", source_version=1
+        )
+        staff = UserFactory(username="staff-pak", is_staff=True)
+        staff.user_permissions.add(Permission.objects.get(codename="view_document"))
+        role_grant(staff, Role.RC_HC, country=Country.objects.get(code="PAK"))
+        client.force_login(staff)
+        for name in ("change", "history", "delete"):
+            url = reverse(f"admin:reports_document_{name}", args=[nepal_pdf.pk])
+            assert client.get(url).status_code == 404, name
+
     def test_the_admin_changelist_shows_the_documents(self, client, mission, cast):
         queued(mission, cast["gcc"])
         admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
