@@ -23,7 +23,14 @@ from missions.models import (
     Notification,
 )
 from missions.models.mission import relevant_issues
-from missions.services.election import election_close, election_open, election_stand, election_vote
+from missions.services.election import (
+    MIN_BALLOTS,
+    election_agree,
+    election_close,
+    election_open,
+    election_stand,
+    election_vote,
+)
 from missions.services.intake import comment_add
 from missions.services.mission import mission_create, mission_transition
 from missions.services.notices import decision_communicate
@@ -165,6 +172,8 @@ HISTORICAL = [
         "no need for every cluster to be represented.",
         "start": datetime.date(2010, 3, 1),
         "state": "closed",
+        # Two members: too few for a secret ballot, they agreed their leader openly.
+        "team": ["mission-leader", "amina-diallo"],
     },
     {
         "title": "Colombia June 2010: inter-cluster support mission",
@@ -408,7 +417,7 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
             decision_communicate(log.pk)
             continue
         if name == "confirm_ready":
-            _plan_completely(mission, users)
+            _plan_completely(mission, users, spec.get("team", HISTORICAL_TEAM))
         mission_transition(mission, name, user)
     if state == "in_planning":
         _plan_halfway(mission, users)
@@ -539,25 +548,39 @@ def _tor(mission: Mission, gcc, *, final: bool) -> None:
         tor_mark_final(mission, gcc, number=2)
 
 
-def _plan_completely(mission: Mission, users: dict) -> None:
+# The team of a historical mission, unless its spec says otherwise.
+HISTORICAL_TEAM = ["mission-leader", "amina-diallo", "ben-okafor"]
+
+
+def _plan_completely(mission: Mission, users: dict, members: list[str]) -> None:
     """What `confirm_ready` asks for, done through the planning services: the historical
-    missions went all the way, each led by Leila Mendes, elected by her team."""
+    missions went all the way, each led by Leila Mendes: elected by secret ballot, where every
+    member voted, or agreed openly by a team too small for a ballot."""
     gcc = users["gcc"]
     _tor(mission, gcc, final=True)
     invitations = [i for i in _invite(mission, gcc) if i.global_cluster_id]
     team = [
         _nominate(mission, invitations[index % len(invitations)], username, users, gcc)
-        for index, username in enumerate(["mission-leader", "amina-diallo", "ben-okafor"])
+        for index, username in enumerate(members)
     ]
     for nomination in team:
         nomination_decide(nomination, gcc, accept=True, reason="Experience fits the ToR.")
     team_confirm(mission, gcc)
-    election_open(mission, gcc)
-    leila = election_stand(mission, users["mission-leader"], "I led two earlier missions.")
-    election_stand(mission, users["amina-diallo"])
-    for username in ("mission-leader", "amina-diallo", "ben-okafor"):
-        election_vote(mission, users[username], leila.pk)
-    election_close(mission, gcc)
+    if len(team) < MIN_BALLOTS:
+        election_agree(
+            mission,
+            gcc,
+            member=team[0],
+            agreement="On the team's first call, both members agreed that Leila Mendes leads.",
+        )
+    else:
+        election_open(mission, gcc)
+        leila = election_stand(mission, users["mission-leader"], "I led two earlier missions.")
+        election_stand(mission, users["amina-diallo"])
+        # Every member votes: the round can then be counted before its deadline.
+        for username in members:
+            election_vote(mission, users[username], leila.pk)
+        election_close(mission, gcc)
     for issue in relevant_issues(mission):
         coverage_set(
             mission,
@@ -575,8 +598,9 @@ def _plan_completely(mission: Mission, users: dict) -> None:
 
 
 def _plan_halfway(mission: Mission, users: dict) -> None:
-    """A mission being organised now: a draft ToR, a team confirmed after one nomination was
-    declined, the vote under way, some issues and logistics still open."""
+    """A mission being organised now: a draft ToR, a team of three confirmed after one
+    nomination was declined, the vote under way (one of three has voted, the deadline a week
+    away), some issues and logistics still open."""
     gcc = users["gcc"]
     _tor(mission, gcc, final=False)
     invitations = {i.global_cluster.code: i for i in _invite(mission, gcc) if i.global_cluster_id}
@@ -588,6 +612,8 @@ def _plan_halfway(mission: Mission, users: dict) -> None:
     nomination_decide(
         protection, gcc, accept=False, reason="Not available for the whole window; sorry."
     )
+    leader = _nominate(mission, invitations["protection"], "mission-leader", users, gcc)
+    nomination_decide(leader, gcc, accept=True, reason="Led earlier missions; free throughout.")
     team_confirm(mission, gcc)
     election_open(mission, gcc)
     amina = election_stand(mission, users["amina-diallo"], "I know the hubs well.")

@@ -1,4 +1,5 @@
-"""Forms of the team: inviting clusters, sharing an invitation, nominating, deciding.
+"""Forms of the team: inviting clusters, sharing an invitation, nominating, deciding,
+withdrawing.
 
 They check what was typed; who may act, the mission's state and its dates are for the
 services (missions.team).
@@ -8,10 +9,19 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation
 from missions.models import Grade, Invitation, Mission
-from missions.services.team import MAX_SHARE_ADDRESSES, parse_addresses
+from missions.services.team import (
+    EMAIL_MAX_LENGTH,
+    EXPERIENCE_MAX_LENGTH,
+    LANGUAGES_MAX_LENGTH,
+    MAX_SHARE_ADDRESSES,
+    NAME_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    parse_addresses,
+)
 
 WHOLE_NUMBER = "Give a whole number, e.g. 10."
 
@@ -111,13 +121,28 @@ class NominationForm(forms.Form):
         empty_label=None,
         label="Nominated through the invitation of",
     )
-    full_name = forms.CharField(max_length=200, label="Full name")
+    full_name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        label="Full name",
+        error_messages={
+            "max_length": _(
+                "Keep the full name to at most %(limit_value)d characters (it has %(show_value)d)."
+            )
+        },
+    )
     email = forms.EmailField(
+        max_length=EMAIL_MAX_LENGTH,
         label="E-mail address",
         help_text="If someone already has an ICSM account with this address, they are the "
         "participant. Otherwise an account is made for them and they receive an e-mail to "
         "set their password.",
-        error_messages={"invalid": "Give a valid e-mail address, e.g. name@agency.org."},
+        error_messages={
+            "invalid": "Give a valid e-mail address, e.g. name@agency.org.",
+            "max_length": _(
+                "Keep the e-mail address to at most %(limit_value)d characters "
+                "(it has %(show_value)d)."
+            ),
+        },
     )
     agency = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"),
@@ -151,7 +176,13 @@ class NominationForm(forms.Form):
         error_messages={"invalid": WHOLE_NUMBER},
     )
     languages = forms.CharField(
-        max_length=200, help_text="The languages they work in, e.g. English, French, Urdu."
+        max_length=LANGUAGES_MAX_LENGTH,
+        help_text="The languages they work in, e.g. English, French, Urdu.",
+        error_messages={
+            "max_length": _(
+                "Keep the languages to at most %(limit_value)d characters (it has %(show_value)d)."
+            )
+        },
     )
     grade = forms.TypedChoiceField(
         choices=[("", "Choose a grade")] + Grade.choices,
@@ -172,9 +203,14 @@ class NominationForm(forms.Form):
     experience = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        max_length=5000,
+        max_length=EXPERIENCE_MAX_LENGTH,
         label="Relevant experience",
         help_text="Earlier missions, coordination roles, country or regional experience.",
+        error_messages={
+            "max_length": _(
+                "Keep the experience to at most %(limit_value)d characters (it has %(show_value)d)."
+            )
+        },
     )
 
     def __init__(
@@ -225,7 +261,7 @@ class DecisionForm(forms.Form):
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         label="Reason",
         help_text="Required either way. The focal point and the participant read it.",
         error_messages={
@@ -236,3 +272,20 @@ class DecisionForm(forms.Form):
     @property
     def accept(self) -> bool:
         return self.cleaned_data["decision"] == "accept"
+
+
+class WithdrawForm(forms.Form):
+    """Withdrawing a nomination asks first, with the reason the participant and the GCC read."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_LENGTH,
+        label=_("Reason for the withdrawal"),
+        help_text=_("Required. The participant is told, and it stays in the nomination's history."),
+        error_messages={
+            "required": _("Give a reason: the participant and the GCC will read it."),
+            "max_length": _(
+                "Keep the reason to at most %(limit_value)d characters (it has %(show_value)d)."
+            ),
+        },
+    )

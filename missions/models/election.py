@@ -11,9 +11,21 @@ from missions.models.team import Nomination
 
 class ElectionQuerySet(models.QuerySet):
     def leader_on_team(self) -> "ElectionQuerySet":
-        """Closed rounds whose winner is still on the team. A leader whose nomination is later
-        withdrawn leaves the post vacant; the closed record itself never changes."""
-        return self.filter(closed_at__isnull=False, winner__isnull=False).filter(
+        """The rounds that give their mission its leader now: the mission's latest round,
+        closed, whose winner is on the team.
+
+        A leader whose nomination is withdrawn leaves the post vacant (the closed record never
+        changes). Accepted onto the team again before a further round opened, they lead
+        again, as the team elected them; once a further round has opened, that round decides.
+        """
+        latest = (
+            Election.objects.filter(mission=models.OuterRef("mission"))
+            .order_by("-round")
+            .values("round")[:1]
+        )
+        return self.filter(
+            closed_at__isnull=False, winner__isnull=False, round=models.Subquery(latest)
+        ).filter(
             models.Exists(
                 Nomination.objects.filter(
                     mission=models.OuterRef("mission"),
@@ -27,8 +39,11 @@ class ElectionQuerySet(models.QuerySet):
 class Election(models.Model):
     """One round of the team's vote for its leader. A run-off is a further round.
 
-    Secrecy: a Ballot says only that a member voted; a vote adds one to a Candidate's count
-    in the same transaction, and no row links a voter to a candidate.
+    Secrecy: a Ballot says only that a member voted; a vote adds to the count of every
+    Candidate of the round in one statement (one to the chosen, nothing to the others), so
+    no row, row version or transaction id links a voter to a candidate. A round is counted
+    only with three ballots or more; a smaller team agrees its leader openly (`Mode.AGREED`:
+    a closed record with its winner and `agreement`, and no ballots).
     """
 
     class TieRule(models.TextChoices):
@@ -60,6 +75,8 @@ class Election(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     outcome = models.TextField(blank=True)
+    # An open agreement: how and when the team agreed, as the GCC records it.
+    agreement = models.TextField("how the team agreed", blank=True)
 
     objects = ElectionQuerySet.as_manager()
 
@@ -81,6 +98,10 @@ class Election(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.mode == self.Mode.AGREED
 
 
 class Candidate(models.Model):

@@ -29,11 +29,14 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role, RoleAssignment
 from clusters.selectors import user_roles
+from formats.text import fit
 from missions.models import Grade, Invitation, Mission, Nomination
 from missions.selectors.missions import mission_for_update, missions_visible_to
+from missions.services.election import election_leader_rejoins
 from missions.services.notices import (
     email_builder,
     notify,
@@ -50,6 +53,24 @@ logger = logging.getLogger(__name__)
 
 MAX_SHARE_ADDRESSES = 50
 LIVE = (Nomination.Status.PROPOSED, Nomination.Status.ACCEPTED)
+
+# What the columns a nomination writes hold: the form and the service refuse longer input
+# with a message at the field (PostgreSQL would refuse it with an error, SQLite not at all).
+_User = get_user_model()
+NAME_MAX_LENGTH = _User._meta.get_field("first_name").max_length
+EMAIL_MAX_LENGTH = _User._meta.get_field("email").max_length
+LANGUAGES_MAX_LENGTH = Nomination._meta.get_field("languages").max_length
+EXPERIENCE_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 2000
+
+
+def too_long(what: str, limit: int, length: int) -> str:
+    """The message for input longer than its column holds."""
+    return _("Keep %(what)s to at most %(limit)d characters (it has %(length)d).") % {
+        "what": what,
+        "limit": limit,
+        "length": length,
+    }
 
 
 # Who may do what ----------------------------------------------------------------------------------
@@ -150,6 +171,7 @@ def _with_details(nominations: QuerySet[Nomination]) -> QuerySet[Nomination]:
         "agency",
         "nominated_by",
         "decided_by",
+        "withdrawn_by",
         "invitation__global_cluster",
         "invitation__cross_cutting_issue",
     ).prefetch_related(
@@ -449,9 +471,9 @@ def _participant_for(email: str, full_name: str):
                 {"email": "The account with this address is closed. Ask HCSS to reopen it."}
             )
         return existing, False
-    first, _, last = full_name.strip().partition(" ")
-    user = User(username=_username_for(email), email=email, first_name=first[:150])
-    user.last_name = last.strip()[:150]
+    first, _space, last = full_name.strip().partition(" ")
+    user = User(username=_username_for(email), email=email, first_name=fit(first, NAME_MAX_LENGTH))
+    user.last_name = fit(last.strip(), NAME_MAX_LENGTH)
     user.set_unusable_password()
     try:
         with transaction.atomic():
@@ -507,15 +529,28 @@ def nomination_create(
     email = (email or "").strip()
     full_name = " ".join((full_name or "").split())
     invitation_pk = getattr(invitation, "pk", invitation)
+    languages = (languages or "").strip()
+    experience = (experience or "").strip()
     errors = {}
     if not full_name:
         errors["full_name"] = "Give the participant's full name."
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors["email"] = "Give the participant's e-mail address."
-    if not (languages or "").strip():
+    elif len(full_name) > NAME_MAX_LENGTH:
+        errors["full_name"] = too_long(_("the full name"), NAME_MAX_LENGTH, len(full_name))
+    if len(email) > EMAIL_MAX_LENGTH:
+        errors["email"] = too_long(_("the e-mail address"), EMAIL_MAX_LENGTH, len(email))
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "Give the participant's e-mail address."
+    if not languages:
         errors["languages"] = "Give the languages the participant works in."
+    elif len(languages) > LANGUAGES_MAX_LENGTH:
+        errors["languages"] = too_long(_("the languages"), LANGUAGES_MAX_LENGTH, len(languages))
+    if len(experience) > EXPERIENCE_MAX_LENGTH:
+        errors["experience"] = too_long(
+            _("the relevant experience"), EXPERIENCE_MAX_LENGTH, len(experience)
+        )
     if not _ids(clusters) and not _ids(cross_cutting_issues):
         errors["clusters"] = "Choose the cluster(s) or cross-cutting issue(s) they represent."
     numbers = (
@@ -558,11 +593,11 @@ def nomination_create(
                     agency_id=agency_pk,
                     years_in_field=years_in_field,
                     previous_missions=previous_missions,
-                    languages=languages.strip()[:200],
+                    languages=languages,
                     grade=grade,
                     available_from=available_from,
                     available_to=available_to,
-                    experience=(experience or "").strip(),
+                    experience=experience,
                     nominated_by=user,
                 )
         except IntegrityError:
@@ -662,12 +697,14 @@ def nomination_decide(
     nomination: Nomination | int, user, *, accept: bool, reason: str
 ) -> Nomination:
     """The GCC accepts a proposed nomination (the participant joins the team) or declines it,
-    with a reason either way that the focal points and the participant see."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": "Give a reason: the focal point and the participant will read it."}
-        )
+    with a reason either way that the focal points and the participant see.
+
+    A participant accepted again who is the leader the team chose last (their earlier
+    nomination was withdrawn, and no round has opened since) leads again.
+    """
+    reason = _clean_reason(
+        reason, _("Give a reason: the focal point and the participant will read it.")
+    )
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
         if not holds(user, "plan_mission", current):
@@ -682,13 +719,16 @@ def nomination_decide(
         nomination.decided_by = user
         nomination.decided_at = timezone.now()
         nomination.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+        leads_again = False
         if accept:
             team_member_grant(nomination)
             _team_changed(current)
+            leads_again = election_leader_rejoins(current, nomination)
         event = f"nomination:{nomination.pk}:{nomination.status}"
         context = {
             "nomination": nomination,
             "accepted": accept,
+            "leads_again": leads_again,
             "the_mission": current,
             "nomination_url": site_url(nomination_url(nomination)),
             "team_url": site_url(reverse("missions:team", args=[current.pk])),
@@ -711,9 +751,23 @@ def nomination_decide(
     return nomination
 
 
-def nomination_withdraw(nomination: Nomination | int, user) -> Nomination:
-    """Take back a nomination: the nominating focal point while it is proposed; the GCC also
-    once accepted (the participant leaves the team, which must then be confirmed again)."""
+def _clean_reason(value, missing: str) -> str:
+    reason = (value or "").strip()
+    if not reason:
+        raise ValidationError({"reason": missing})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": too_long(_("the reason"), REASON_MAX_LENGTH, len(reason))})
+    return reason
+
+
+def nomination_withdraw(nomination: Nomination | int, user, *, reason: str) -> Nomination:
+    """Take back a nomination, with a reason the participant and the team's planners read:
+    the nominating focal point while it is proposed; the GCC also once accepted (the
+    participant leaves the team, which must then be confirmed again; a leader no longer
+    leads). Who, when and why stay on the nomination, its history."""
+    reason = _clean_reason(
+        reason, _("Give a reason: the participant and the GCC will read it on the nomination.")
+    )
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
         if not (holds(user, "plan_mission", current) or nomination.nominated_by_id == user.pk):
@@ -727,7 +781,12 @@ def nomination_withdraw(nomination: Nomination | int, user) -> Nomination:
             )
         was_member = nomination.status == Nomination.Status.ACCEPTED
         nomination.status = Nomination.Status.WITHDRAWN
-        nomination.save(update_fields=["status"])
+        nomination.withdrawn_by = user
+        nomination.withdrawn_at = timezone.now()
+        nomination.withdrawal_reason = reason
+        nomination.save(
+            update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"]
+        )
         if was_member:
             team_member_revoke(nomination)
             _team_changed(current)
@@ -736,7 +795,12 @@ def nomination_withdraw(nomination: Nomination | int, user) -> Nomination:
             None,
             f"nomination:{nomination.pk}:withdrawn",
             "missions/email/nomination_withdrawn",
-            {"nomination": nomination, "the_mission": current, "withdrawn_by": user},
+            {
+                "nomination": nomination,
+                "the_mission": current,
+                "withdrawn_by": user,
+                "reason": reason,
+            },
         )
     return nomination
 

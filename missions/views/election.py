@@ -1,27 +1,40 @@
 """The leader's election on the web: one page for everyone who sees the mission, and the
-actions that go with it (the GCC opens and closes, members stand and vote).
+actions that go with it (the GCC opens with a deadline, moves it, closes, or records a small
+team's open agreement; members stand and vote).
 
 Thin: each view parses a form, calls one service, renders or redirects. Out of scope, or an
-action the user may not take, is a 404. Counts reach the template only for closed rounds
-(missions.election.election_rounds), and no message ever names the candidate voted for.
+action the user may not take, is a 404. Counts reach the template only for rounds that were
+counted (missions.services.election.election_rounds), and no message ever names the
+candidate voted for.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from missions.models import Mission
+from missions.forms.election import (
+    AgreeForm,
+    CloseForm,
+    ExtendForm,
+    OpenForm,
+    StandForm,
+    VoteForm,
+)
+from missions.models import Election, Mission
 from missions.selectors.missions import get_mission_for
 from missions.services.election import (
-    STATEMENT_MAX_LENGTH,
-    CandidateRow,
+    MIN_BALLOTS,
+    election_agree,
     election_close,
+    election_closes_early,
+    election_extend,
     election_open,
     election_options,
     election_rounds,
@@ -30,46 +43,25 @@ from missions.services.election import (
     election_voters,
     election_withdraw_candidacy,
     team_member,
+    when,
 )
 from missions.views.errors import show_on_form
-
-
-class StandForm(forms.Form):
-    statement = forms.CharField(
-        label="Your statement",
-        required=False,
-        max_length=STATEMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Why you would lead this mission and what you bring. The team reads it "
-        "before voting; your grade, experience and languages are shown beside it.",
-    )
-
-
-class VoteForm(forms.Form):
-    candidate = forms.TypedChoiceField(
-        label="Your choice",
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a candidate.", "invalid_choice": "Choose a candidate."},
-    )
-
-    def __init__(self, *args, candidates: list[CandidateRow] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["candidate"].choices = [(row.pk, row.name) for row in candidates]
+from missions.workflow import holds
 
 
 def _render_page(
     request: HttpRequest,
     mission: Mission,
     *,
-    stand_form: StandForm | None = None,
-    vote_form: VoteForm | None = None,
+    forms: dict[str, Form] | None = None,
     error: str = "",
 ) -> HttpResponse:
     rounds = election_rounds(mission)
     current = rounds[-1] if rounds else None
-    options = election_options(mission, request.user, current.election if current else None)
-    voters = election_voters(current.election) if current else []
+    election = current.election if current else None
+    options = election_options(mission, request.user, election)
+    voters = election_voters(election) if current else []
+    forms = forms or {}
     context = {
         "mission": mission,
         "current": current,
@@ -77,8 +69,16 @@ def _render_page(
         "voters": voters,
         "voted_count": sum(voter.voted for voter in voters),
         "options": options,
-        "stand_form": stand_form or StandForm(),
-        "vote_form": vote_form or VoteForm(candidates=current.candidates if current else []),
+        "min_ballots": MIN_BALLOTS,
+        "closes": when(election.closes_at) if election and election.closes_at else "",
+        "stand_form": forms.get("stand") or StandForm(),
+        "vote_form": forms.get("vote")
+        or VoteForm(candidates=current.candidates if current else []),
+        "open_form": forms.get("open") or OpenForm(),
+        "extend_form": forms.get("extend") or ExtendForm(election=election),
+        "close_form": forms.get("close")
+        or CloseForm(election=election, early=options["close_early"]),
+        "agree_form": forms.get("agree") or AgreeForm(mission=mission),
         "error": error,
     }
     return render(request, "missions/election/election.html", context, status=400 if error else 200)
@@ -92,7 +92,7 @@ def _message(error: ValidationError) -> str:
 
 
 def _act(request: HttpRequest, pk: int, service, success) -> HttpResponse:
-    """Take one GCC or candidate step: out of role is a 404, a refusal a message."""
+    """Take one candidate step: out of role is a 404, a refusal a message."""
     mission = get_mission_for(request.user, pk)
     try:
         result = service(mission, request.user)
@@ -105,6 +105,35 @@ def _act(request: HttpRequest, pk: int, service, success) -> HttpResponse:
     return redirect("missions:election", pk=mission.pk)
 
 
+def _gcc_mission(request: HttpRequest, pk: int) -> Mission:
+    """The mission, for one of the GCC's steps: anyone else gets a 404."""
+    mission = get_mission_for(request.user, pk)
+    if not holds(request.user, "plan_mission", mission):
+        raise Http404("No such page.")
+    return mission
+
+
+def _gcc_step(request: HttpRequest, mission: Mission, name: str, form: Form, call, success):
+    """Run one GCC step from its form: a field's refusal is shown at the field (the page
+    again, 400), any other refusal as a message."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except PermissionDenied:
+            raise Http404("No such page.") from None
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, _message(error))
+                return redirect("missions:election", pk=mission.pk)
+            show_on_form(form, error)
+        else:
+            messages.success(request, success(result))
+            return redirect("missions:election", pk=mission.pk)
+    return _render_page(
+        request, mission, forms={name: form}, error=_("Nothing was changed: see below.")
+    )
+
+
 @login_required
 def election_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_page(request, get_mission_for(request.user, pk))
@@ -113,8 +142,64 @@ def election_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def election_open_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, election_open, lambda _: "The election is open: the team has been told."
+    mission = _gcc_mission(request, pk)
+    return _gcc_step(
+        request,
+        mission,
+        "open",
+        OpenForm(request.POST),
+        lambda data: election_open(mission, request.user, closes_at=data["closes_at"]),
+        lambda election: (
+            _("The election is open until %(deadline)s: the team has been told.")
+            % {"deadline": when(election.closes_at)}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def election_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _gcc_mission(request, pk)
+    return _gcc_step(
+        request,
+        mission,
+        "extend",
+        ExtendForm(request.POST),
+        lambda data: election_extend(mission, request.user, data["closes_at"]),
+        lambda election: (
+            _("Voting now closes on %(deadline)s.") % {"deadline": when(election.closes_at)}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def election_agree_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _gcc_mission(request, pk)
+    return _gcc_step(
+        request,
+        mission,
+        "agree",
+        AgreeForm(request.POST, mission=mission),
+        lambda data: election_agree(
+            mission, request.user, member=data["member"], agreement=data["agreement"]
+        ),
+        lambda election: election.outcome,
+    )
+
+
+@login_required
+@require_POST
+def election_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = _gcc_mission(request, pk)
+    current = Election.objects.filter(mission=mission, closed_at__isnull=True).first()
+    return _gcc_step(
+        request,
+        mission,
+        "close",
+        CloseForm(request.POST, election=current, early=election_closes_early(current)),
+        lambda data: election_close(mission, request.user),
+        lambda election: f"Round {election.round} is closed. {election.outcome}",
     )
 
 
@@ -139,7 +224,7 @@ def election_stand_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "You stand as a candidate.")
             return redirect("missions:election", pk=mission.pk)
     return _render_page(
-        request, mission, stand_form=form, error="Your candidacy is not recorded yet."
+        request, mission, forms={"stand": form}, error="Your candidacy is not recorded yet."
     )
 
 
@@ -150,7 +235,7 @@ def election_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         election_withdraw_candidacy,
-        lambda _: "You no longer stand as a candidate.",
+        lambda _result: "You no longer stand as a candidate.",
     )
 
 
@@ -166,7 +251,7 @@ def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     choice = None
     if candidates:
         if not form.is_valid():
-            return _render_page(request, mission, vote_form=form, error=NOT_CAST)
+            return _render_page(request, mission, forms={"vote": form}, error=NOT_CAST)
         choice = form.cleaned_data["candidate"]
     # With nothing to choose from (no round open, nobody standing) the service says why.
     try:
@@ -176,20 +261,9 @@ def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         if hasattr(error, "error_dict") and candidates:
             show_on_form(form, error)
-            return _render_page(request, mission, vote_form=form, error=NOT_CAST)
+            return _render_page(request, mission, forms={"vote": form}, error=NOT_CAST)
         messages.error(request, _message(error))
     else:
         # Deliberately not naming the candidate: the page may be read over a shoulder.
         messages.success(request, "Your vote is cast. It is secret and counted.")
     return redirect("missions:election", pk=mission.pk)
-
-
-@login_required
-@require_POST
-def election_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        election_close,
-        lambda election: f"Round {election.round} is closed. {election.outcome}",
-    )

@@ -12,12 +12,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from formats.people import person
-from missions.forms.team import DecisionForm, InvitationForm, NominationForm, ShareForm
+from missions.forms.team import (
+    DecisionForm,
+    InvitationForm,
+    NominationForm,
+    ShareForm,
+    WithdrawForm,
+)
 from missions.models import Invitation, Mission, Nomination
 from missions.selectors.missions import get_mission_for
+from missions.services.election import mission_leader, withdrawal_undoes
 from missions.services.team import (
     account_invitation_resend,
     invitation_share,
@@ -249,28 +257,53 @@ def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) ->
     name = person(decided.participant)
     verb = "accepted: they are on the team" if form.accept else "declined"
     messages.success(request, f"The nomination of {name} is {verb}.")
+    if form.accept and mission_leader(mission) == decided.participant:
+        messages.info(
+            request,
+            _("%(name)s leads the mission again, as the team chose them.") % {"name": name},
+        )
     if request.POST.get("back") == "team":
         return redirect("missions:team", pk=mission.pk)
     return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
 
 
 @login_required
-@require_POST
 def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    """Withdrawing asks first: GET shows what it undoes and asks for the reason; POST with the
+    reason withdraws."""
     mission, current = _visible_nomination(request, pk, nomination_pk)
     if not (
         holds(request.user, "plan_mission", mission) or current.nominated_by_id == request.user.pk
     ):
         raise _not_found()
-    try:
-        nomination_withdraw(current, request.user)
-    except PermissionDenied:
-        raise _not_found() from None
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "The nomination is withdrawn.")
-    return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+    if not may_withdraw(request.user, mission, current):
+        messages.error(
+            request,
+            _("This nomination is %(status)s: it can no longer be withdrawn.")
+            % {"status": current.get_status_display().lower()},
+        )
+        return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+    form = WithdrawForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            nomination_withdraw(current, request.user, reason=form.cleaned_data["reason"])
+        except PermissionDenied:
+            raise _not_found() from None
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+                return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+            show_on_form(form, error)
+        else:
+            messages.success(request, "The nomination is withdrawn.")
+            return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
+    context = {
+        "mission": mission,
+        "nomination": current,
+        "form": form,
+        "undoes": withdrawal_undoes(mission, current),
+    }
+    return render(request, "missions/team/nomination_withdraw.html", context)
 
 
 # The team ---------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Planning in a real browser: the Health focal point nominates a participant, the GCC accepts
-the nomination and confirms the team, and the team elects its leader."""
+the nomination and confirms the team, and the team of three elects its leader by secret
+ballot, with a deadline; the GCC closes the round early, once everyone has voted, after
+confirming it."""
 
 import re
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ BEN_EMAIL = "ben@example.org"
 REASON = "Seasoned health coordinator, available for the whole mission."
 STATEMENT = "I led the health cluster in Sindh in 2022 and speak Urdu."
 VOTE_CAST = "Your vote is cast. It is secret and counted."
+CLOSE = "Close the round and count the votes"
 
 
 @contextmanager
@@ -71,6 +74,7 @@ def test_focal_point_nominates_gcc_confirms_and_the_team_elects_its_leader(
     )
     # Already on the team, through the WASH invitation; makes the WHO organisation as well.
     amina = make_member(mission, "amina", cluster="wash", grade=Grade.P5, years=12).participant
+    carla = make_member(mission, "carla", cluster="wash").participant
     ben = UserFactory(username="ben", email=BEN_EMAIL, first_name="Ben", last_name="Idris")
     start, end = mission.preferred_start, mission.preferred_end
     mission_url = f"{live_server.url}/missions/{mission.pk}"
@@ -125,6 +129,7 @@ def test_focal_point_nominates_gcc_confirms_and_the_team_elects_its_leader(
         members = gcc_page.get_by_role("table").filter(has_text="The accepted participants")
         expect(members.get_by_role("row").filter(has_text=BEN)).to_have_count(1)
         expect(members.get_by_role("row").filter(has_text="Amina")).to_have_count(1)
+        expect(members.get_by_role("row").filter(has_text="Carla")).to_have_count(1)
 
         gcc_page.get_by_role("button", name="Confirm the team").click()
         expect(gcc_page.get_by_role("status")).to_contain_text(
@@ -133,30 +138,45 @@ def test_focal_point_nominates_gcc_confirms_and_the_team_elects_its_leader(
         expect(gcc_page.get_by_role("heading", level=1)).to_contain_text("Confirmed")
         expect(gcc_page.locator("main")).to_contain_text("The team is confirmed.")
 
-        # 3. The GCC opens the election.
+        # 3. The GCC opens the election, voting open for a week unless the GCC says otherwise.
         gcc_page.goto(f"{mission_url}/election/")
         expect(gcc_page.get_by_role("heading", level=1)).to_have_text("Leader election")
         expect(gcc_page.locator("main")).to_contain_text("Not opened")
+        expect(gcc_page.get_by_label("Voting closes")).not_to_have_value("")
         gcc_page.get_by_role("button", name="Open the election").click()
-        expect(gcc_page.get_by_role("status")).to_contain_text("The election is open")
-        expect(gcc_page.locator("main")).to_contain_text("0 of 2 members have voted.")
+        expect(gcc_page.get_by_role("status")).to_contain_text("The election is open until")
+        expect(gcc_page.locator("main")).to_contain_text("0 of 3 members have voted.")
+        expect(gcc_page.locator("main")).to_contain_text("Voting closes on")
 
-    # 4. Ben stands and votes for himself; Amina votes for Ben. Counts stay secret meanwhile.
+    # 4. Ben stands and votes for himself; Amina and Carla vote for Ben. Counts stay secret.
     election_url = f"{mission_url}/election/"
     with logged_in(browser, live_server, ben.username) as ben_page:
         stand_and_vote(ben_page, election_url, statement=STATEMENT)
-        expect(ben_page.locator("main")).to_contain_text("1 of 2 members have voted.")
+        expect(ben_page.locator("main")).to_contain_text("1 of 3 members have voted.")
         expect(ben_page.get_by_role("article", name=BEN)).to_contain_text(STATEMENT)
     with logged_in(browser, live_server, amina.username) as amina_page:
         stand_and_vote(amina_page, election_url, statement=None)
-        expect(amina_page.locator("main")).to_contain_text("2 of 2 members have voted.")
+        expect(amina_page.locator("main")).to_contain_text("2 of 3 members have voted.")
+    with logged_in(browser, live_server, gcc.username) as gcc_page:
+        # Two ballots: never counted, the tally would say how each voted.
+        gcc_page.goto(election_url)
+        expect(gcc_page.get_by_role("button", name=CLOSE)).to_have_count(0)
+        expect(gcc_page.locator("main")).to_contain_text("counted only with at least 3 ballots")
+    with logged_in(browser, live_server, carla.username) as carla_page:
+        stand_and_vote(carla_page, election_url, statement=None)
+        expect(carla_page.locator("main")).to_contain_text("3 of 3 members have voted.")
 
-    # 5. The GCC closes the round: Ben is elected, and the tally shows.
+    # 5. Everyone has voted: the GCC closes the round before its deadline, after confirming.
     with logged_in(browser, live_server, gcc.username) as gcc_page:
         gcc_page.goto(election_url)
-        gcc_page.get_by_role("button", name="Close the round and count the votes").click()
+        expect(gcc_page.locator("main")).to_contain_text("Closing now ends the round early.")
+        gcc_page.get_by_role("button", name=CLOSE).click()
+        expect(gcc_page.get_by_role("alert")).to_contain_text("Nothing was changed")
+        expect(gcc_page.locator("main")).to_contain_text("Tick the box to close the round early.")
+        gcc_page.get_by_role("checkbox", name="Yes, close the round now").check()
+        gcc_page.get_by_role("button", name=CLOSE).click()
         expect(gcc_page.get_by_role("status")).to_contain_text(
-            f"Round 1 is closed. {BEN} elected with 2 of 2 votes."
+            f"Round 1 is closed. {BEN} elected with 3 of 3 votes."
         )
         expect(gcc_page.locator("main")).to_contain_text("Closed")
         expect(gcc_page.get_by_role("article", name=re.compile(BEN))).to_contain_text("Elected")
@@ -164,9 +184,9 @@ def test_focal_point_nominates_gcc_confirms_and_the_team_elects_its_leader(
         tally = result.get_by_role("row").filter(has=gcc_page.get_by_role("rowheader"))
         expect(tally).to_have_count(1)
         expect(tally.get_by_role("rowheader")).to_have_text(f"{BEN} (elected)")
-        expect(tally.get_by_role("cell").first).to_have_text("2")
+        expect(tally.get_by_role("cell").first).to_have_text("3")
         expect(tally).to_contain_text("100%")
-        expect(result).to_contain_text("Votes in round 1: 2 cast.")
+        expect(result).to_contain_text("Votes in round 1: 3 cast.")
 
         # The planning page: the readiness list has the leader elected, done.
         gcc_page.goto(f"{mission_url}/planning/")
@@ -192,8 +212,9 @@ def test_focal_point_nominates_gcc_confirms_and_the_team_elects_its_leader(
     assert election.winner == ben
     assert election.closed_by == gcc
     votes = dict(election.candidates.values_list("member__participant__username", "votes"))
-    assert votes == {"ben": 2}
-    assert election.ballots.filter(cast_at__isnull=False).count() == 2
+    assert votes == {"ben": 3}
+    assert election.ballots.filter(cast_at__isnull=False).count() == 3
+    assert election.closes_at > election.closed_at  # closed early, everyone having voted
     # Guardian caches permissions on the user object: read Ben afresh.
     ben = get_user_model().objects.get(pk=ben.pk)
     assert ben.has_perm("missions.lead_mission", mission)

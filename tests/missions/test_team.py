@@ -16,9 +16,12 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.services import role_grant
-from missions.models import Grade, Invitation, Mission, Nomination, Notification
+from missions.models import Election, Grade, Invitation, Mission, Nomination, Notification
 from missions.selectors.missions import missions_visible_to
+from missions.services.election import election_close, election_open, election_stand, election_vote
+from missions.services.notices import notification_send
 from missions.services.team import (
+    account_invitation_send,
     invitation_share,
     invitations_send,
     nomination_create,
@@ -115,6 +118,13 @@ def url(name: str, *args) -> str:
 
 def recipients_of(mailoutbox) -> set[str]:
     return {address for message in mailoutbox for address in message.to}
+
+
+REASON = "Called back to headquarters for the whole mission window."
+
+
+def withdraw(nomination, user, reason: str = REASON) -> Nomination:
+    return nomination_withdraw(nomination, user, reason=reason)
 
 
 # Inviting -----------------------------------------------------------------------------------------
@@ -458,16 +468,23 @@ class TestNominating:
     ):
         nomination = nominate(mission, health, cast["focal_health"])
         client.force_login(cast["focal_health"])
-        client.post(url("nomination_withdraw", mission.pk, nomination.pk))
+        response = client.post(
+            url("nomination_withdraw", mission.pk, nomination.pk), {"reason": REASON}
+        )
 
+        assertRedirects(response, url("nomination", mission.pk, nomination.pk))
         nomination.refresh_from_db()
         assert nomination.status == Nomination.Status.WITHDRAWN
+        assert (nomination.withdrawn_by, nomination.withdrawal_reason) == (
+            cast["focal_health"],
+            REASON,
+        )
 
     def test_a_focal_point_cannot_withdraw_an_accepted_member(self, cast, mission, health):
         nomination = nominate(mission, health, cast["focal_health"])
         nomination_decide(nomination, cast["gcc"], accept=True, reason="Strong profile.")
         with pytest.raises(ValidationError):
-            nomination_withdraw(nomination, cast["focal_health"])
+            withdraw(nomination, cast["focal_health"])
 
 
 # The GCC's decision ------------------------------------------------------------------------------
@@ -556,6 +573,215 @@ class TestDeciding:
         assert nomination.status == Nomination.Status.PROPOSED
 
 
+# Long input -----------------------------------------------------------------------------------
+
+
+def longest_email(length: int = 254) -> str:
+    """A valid address of exactly `length` characters (domain labels of at most 63)."""
+    local, tld = "a" * 64, ".example"
+    rest = length - len(local) - 1 - len(tld)  # the labels and the dots between them
+    labels = []
+    while rest > 63:
+        labels.append("b" * 63)
+        rest -= 64
+    labels.append("b" * rest)
+    return f"{local}@{'.'.join(labels)}{tld}"
+
+
+class TestLongInput:
+    """Every field holds what its column holds: at the limit it is saved, beyond it the form
+    says so at the field, never a server error (PostgreSQL refuses too long a value)."""
+
+    def test_every_field_at_its_maximum_length_is_saved(self, client, cast, mission, health):
+        full_name = "Amina " + "K" * 144
+        email = longest_email()
+        assert (len(full_name), len(email)) == (150, 254)
+        client.force_login(cast["focal_health"])
+        response = client.post(
+            url("nomination_new", mission.pk),
+            nomination_data(
+                mission,
+                health,
+                full_name=full_name,
+                email=email,
+                languages="L" * 200,
+                experience="e" * 5000,
+            ),
+        )
+
+        nomination = Nomination.objects.get()
+        assertRedirects(response, url("nomination", mission.pk, nomination.pk))
+        participant = nomination.participant
+        assert (participant.first_name, participant.last_name) == ("Amina", "K" * 144)
+        assert participant.email == email
+        assert (len(nomination.languages), len(nomination.experience)) == (200, 5000)
+        assert client.get(url("nomination", mission.pk, nomination.pk)).status_code == 200
+
+    @pytest.mark.parametrize(
+        "field, value, message",
+        [
+            ("full_name", "Amina " + "K" * 145, "Keep the full name to at most 150 characters"),
+            ("email", longest_email(255), "Keep the e-mail address to at most 254 characters"),
+            ("languages", "L" * 201, "Keep the languages to at most 200 characters"),
+            ("experience", "e" * 5001, "Keep the experience to at most 5000 characters"),
+        ],
+        ids=["full_name", "email", "languages", "experience"],
+    )
+    def test_beyond_it_the_form_says_so_at_the_field(
+        self, client, cast, mission, health, field, value, message
+    ):
+        users_before = User.objects.count()
+        client.force_login(cast["focal_health"])
+        response = client.post(
+            url("nomination_new", mission.pk),
+            nomination_data(mission, health, **{"email": "new.person@ngo.example", field: value}),
+        )
+
+        assert response.status_code == 200
+        assert any(message in error for error in response.context["form"].errors[field])
+        assertContains(response, "Nothing was saved yet")
+        assert not Nomination.objects.exists()
+        assert User.objects.count() == users_before
+
+    def test_the_service_refuses_it_too_with_the_field_named(self, cast, mission, health):
+        with pytest.raises(ValidationError) as error:
+            nominate(
+                mission,
+                health,
+                cast["focal_health"],
+                full_name="A" * 151,
+                email=longest_email(255),
+                languages="L" * 201,
+                experience="e" * 5001,
+            )
+        assert set(error.value.message_dict) == {"full_name", "email", "languages", "experience"}
+        assert not Nomination.objects.exists()
+
+
+# Destructive steps ask first ----------------------------------------------------------------------
+
+
+class TestWithdrawingAsksFirst:
+    @pytest.fixture
+    def elected(self, cast, mission) -> list[Nomination]:
+        """A confirmed team of three that elected its first member."""
+        team = make_team(mission, 3)
+        team_confirm(mission, cast["gcc"])
+        election_open(mission, cast["gcc"])
+        leader = election_stand(mission, team[0].participant, "I will lead.")
+        for member in team:
+            election_vote(mission, member.participant, leader.pk)
+        election_close(mission, cast["gcc"])
+        return team
+
+    def test_the_page_says_what_withdrawing_the_leader_undoes_and_changes_nothing(
+        self, client, cast, mission, elected
+    ):
+        leader = elected[0]
+        name = leader.participant.get_full_name()
+        client.force_login(cast["gcc"])
+        page = client.get(url("nomination", mission.pk, leader.pk))
+        assertContains(page, url("nomination_withdraw", mission.pk, leader.pk))
+        assertNotContains(
+            page, f'<form method="post" action="{url("nomination_withdraw", mission.pk, leader.pk)}'
+        )
+
+        response = client.get(url("nomination_withdraw", mission.pk, leader.pk))
+        assert response.status_code == 200
+        assertContains(response, f"{name} leaves the team of Pakistan floods support")
+        assertContains(response, "the mission&#x27;s leader")
+        assertContains(response, "the post falls vacant")
+        assertContains(response, "Reason for the withdrawal")
+        leader.refresh_from_db()
+        assert leader.status == Nomination.Status.ACCEPTED
+        participant = User.objects.get(pk=leader.participant_id)
+        assert participant.has_perm("missions.lead_mission", mission)
+
+    def test_without_a_reason_nothing_is_withdrawn(self, client, cast, mission, elected):
+        leader = elected[0]
+        client.force_login(cast["gcc"])
+        response = client.post(url("nomination_withdraw", mission.pk, leader.pk), {"reason": " "})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["reason"]
+        leader.refresh_from_db()
+        assert leader.status == Nomination.Status.ACCEPTED
+        with pytest.raises(ValidationError) as error:
+            nomination_withdraw(leader, cast["gcc"], reason="")
+        assert "reason" in error.value.message_dict
+
+    def test_the_reason_is_recorded_and_shown_in_the_nominations_history(
+        self, client, cast, mission, elected, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        leader = elected[0]
+        client.force_login(cast["gcc"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url("nomination_withdraw", mission.pk, leader.pk), {"reason": REASON}, follow=True
+            )
+
+        assertContains(response, "The nomination is withdrawn.")
+        assertContains(response, "History")
+        assertContains(response, REASON)
+        leader.refresh_from_db()
+        assert leader.status == Nomination.Status.WITHDRAWN
+        assert (leader.withdrawn_by, leader.withdrawal_reason) == (cast["gcc"], REASON)
+        assert leader.withdrawn_at is not None
+        participant = User.objects.get(pk=leader.participant_id)
+        assert not participant.has_perm("missions.lead_mission", mission)
+        assert leader.participant.email in recipients_of(mailoutbox)
+        # The focal point reads it too.
+        client.force_login(cast["focal_health"])
+        assertContains(client.get(url("nomination", mission.pk, leader.pk)), REASON)
+        assert Election.objects.get(mission=mission).winner == leader.participant
+
+    def test_a_proposed_nomination_asks_first_too(self, client, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        client.force_login(cast["focal_health"])
+        response = client.get(url("nomination_withdraw", mission.pk, nomination.pk))
+        assertContains(response, "They can be nominated again later.")
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.PROPOSED
+
+    def test_what_can_no_longer_be_withdrawn_says_so(self, client, cast, mission, health):
+        nomination = nominate(mission, health, cast["focal_health"])
+        nomination_decide(nomination, cast["gcc"], accept=False, reason="Dates too short.")
+        client.force_login(cast["gcc"])
+        response = client.get(url("nomination_withdraw", mission.pk, nomination.pk), follow=True)
+        assertContains(response, "it can no longer be withdrawn")
+
+
+class TestCancellingAsksFirst:
+    def test_the_cancel_button_is_secondary_and_asks_for_a_reason_and_a_confirmation(
+        self, client, cast
+    ):
+        mission = make_mission("PAK", status="submitted")
+        client.force_login(cast["rc_hc_pakistan"])
+        page = client.get(reverse("missions:detail", args=[mission.pk])).content.decode()
+
+        action = reverse("missions:transition", args=[mission.pk, "cancel"])
+        start = page.index("<details")
+        confirmation = page[start : page.index("</details>", start)]
+        assert f'action="{action}"' in confirmation
+        assert re.search(r'<textarea name="reason"[^>]*required', confirmation)
+        assert re.search(r'<input type="checkbox" name="confirm"[^>]*required', confirmation)
+        assert "ends the mission for good" in confirmation
+        assert '<button type="submit">Cancel the mission</button>' in confirmation
+        assert not re.search(r'class="primary"[^>]*>\s*Cancel the mission', page)
+
+    def test_cancelling_without_a_reason_reopens_the_confirmation(self, client, cast):
+        mission = make_mission("PAK", status="submitted")
+        client.force_login(cast["rc_hc_pakistan"])
+        action = reverse("missions:transition", args=[mission.pk, "cancel"])
+        response = client.post(action, {"reason": "", "confirm": "yes"})
+        assertContains(response, '<details class="confirm" open>')
+        mission.refresh_from_db()
+        assert mission.status == "submitted"
+        client.post(action, {"reason": "The floods receded.", "confirm": "yes"})
+        mission.refresh_from_db()
+        assert (mission.status, mission.cancel_reason) == ("cancelled", "The floods receded.")
+
+
 # Confirming the team -----------------------------------------------------------------------------
 
 
@@ -600,7 +826,7 @@ class TestConfirmingTheTeam:
     ):
         member, _ = make_team(mission, 2)
         team_confirm(mission, cast["gcc"])
-        nomination_withdraw(member, cast["gcc"])
+        withdraw(member, cast["gcc"])
 
         mission.refresh_from_db()
         assert mission.team_confirmed_at is None
@@ -718,7 +944,8 @@ class TestScope:
                 url("nomination_decide", mission.pk, nomination.pk),
                 {"decision": "accept", "reason": "Fine."},
             ),
-            ("post", url("nomination_withdraw", mission.pk, nomination.pk), {}),
+            ("get", url("nomination_withdraw", mission.pk, nomination.pk), {}),
+            ("post", url("nomination_withdraw", mission.pk, nomination.pk), {"reason": "Gone."}),
             ("post", url("nomination_account_invitation", mission.pk, nomination.pk), {}),
             ("get", url("team", mission.pk), {}),
             ("post", url("team_confirm", mission.pk), {}),
@@ -804,44 +1031,46 @@ class TestScope:
 
 
 class TestMailDelivery:
-    def test_a_partner_email_that_fails_is_retried_and_the_share_stays_recorded(
-        self, cast, django_capture_on_commit_callbacks, monkeypatch
+    def test_a_partner_email_that_fails_waits_in_the_outbox_and_the_share_stays_recorded(
+        self, cast, monkeypatch
     ):
         import smtplib
-
-        from celery.exceptions import Retry
-
-        from missions.services.team import invitation_share
-        from missions.tasks import send_email_task
 
         def broken_send(self, fail_silently=False):
             raise smtplib.SMTPServerDisconnected("mail server went away")
 
-        monkeypatch.setattr("django.core.mail.EmailMessage.send", broken_send)
         mission = make_mission("PAK", status="in_planning")
         invitation = make_invitation(mission, "health")
-        queued = []
-        monkeypatch.setattr(send_email_task, "delay", lambda *args: queued.append(args))
-        with django_capture_on_commit_callbacks(execute=True):
-            invitation_share(invitation, cast["gcc"], emails=["partner@ngo.example"])
+        invitation_share(invitation, cast["gcc"], emails=["partner@ngo.example"])
         invitation.refresh_from_db()
         assert invitation.shared_with == "partner@ngo.example"
-        [(subject, body, to, reply_to)] = queued
-        assert to == ["partner@ngo.example"]
-        with pytest.raises(Retry):
-            send_email_task.apply(args=[subject, body, to, reply_to])
+        notice = Notification.objects.get(email="partner@ngo.example")
 
-    def test_the_set_password_link_is_made_by_the_worker_and_only_while_needed(
-        self, cast, mailoutbox
-    ):
-        from missions.tasks import account_invitation_task
+        monkeypatch.setattr("django.core.mail.EmailMessage.send", broken_send)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            notification_send(notice.pk)
+        notice.refresh_from_db()
+        assert notice.email_state == Notification.EmailState.PENDING
+        assert "mail server went away" in notice.email_error
+        assert notice.email_claimed_at is None  # released: the retry takes it again
 
+        monkeypatch.undo()
+        assert notification_send(notice.pk) is True
+        notice.refresh_from_db()
+        assert notice.email_state == Notification.EmailState.SENT
+
+    def test_the_set_password_link_is_made_when_sent_and_only_while_needed(self, cast, mailoutbox):
         newcomer = UserFactory(username="new@ngo.example", email="new@ngo.example")
         newcomer.set_unusable_password()
         newcomer.save()
-        assert account_invitation_task.apply(args=[newcomer.pk]).get() is True
+        account_invitation_send(newcomer, "first")
+        first = Notification.objects.get(user=newcomer)
+        assert "set-password" not in first.body  # no token waits in the outbox
+        assert notification_send(first.pk) is True
         assert "/account/set-password/" in mailoutbox[-1].body
         newcomer.set_password("chosen")
         newcomer.save()
-        assert account_invitation_task.apply(args=[newcomer.pk]).get() is False
+        account_invitation_send(newcomer, "second")
+        second = Notification.objects.exclude(pk=first.pk).get(user=newcomer)
+        assert notification_send(second.pk) is False
         assert len(mailoutbox) == 1
