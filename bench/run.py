@@ -62,6 +62,12 @@ def measure(label: str, action, repeat: int = 7) -> tuple[float, float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--missions", type=int, default=500)
+    parser.add_argument(
+        "--points",
+        type=int,
+        default=10_000,
+        help="action points for the reminder sweep (the target is set at 100,000)",
+    )
     args = parser.parse_args()
 
     setup_test_environment()
@@ -75,7 +81,8 @@ def main() -> int:
     runner = DiscoverRunner(verbosity=0)
     old_config = runner.setup_databases()
     try:
-        return run(args.missions)
+        missed = run(args.missions)
+        return max(missed, followup(args.points))
     finally:
         runner.teardown_databases(old_config)
 
@@ -149,6 +156,83 @@ def run(count: int) -> int:
             f"{'ok  ' if ok else 'MISS'} {label}: {median_ms:.0f} ms (target {time_target}), "
             f"{peak_mib:.1f} MiB peak (target {memory_target}), {queries} queries"
         )
+    return 1 if missed else 0
+
+
+def followup(count: int) -> int:
+    """The reminder sweep over `count` action points (a tenth due in a window) and the
+    tracker of a leader with 500 points."""
+    import datetime
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from missions.models import ActionPoint
+    from missions.services.followup import point_reference, remind_action_points
+    from missions.services.permissions import mission_leader_appoint
+    from tests.factories import UserFactory, make_mission
+
+    today = timezone.localdate()
+    owner = UserFactory(username="bench-owner")
+    leader = UserFactory(username="bench-leader")
+    per_mission = 500
+    rows = []
+    for start in range(0, count, per_mission):
+        mission = make_mission("PAK", status="follow_up")
+        mission_leader_appoint(mission, leader)
+        for number in range(1, min(per_mission, count - start) + 1):
+            index = start + number
+            # One in ten falls in a reminder window today; the rest are far ahead.
+            days = (index % 40) - 20 if index % 10 == 0 else 60 + index % 300
+            rows.append(
+                ActionPoint(
+                    mission=mission,
+                    number=number,
+                    reference=f"{point_reference(mission, 1)[:-3]}-{index}",
+                    text=f"Bench point {index}",
+                    addressee_kind="role",
+                    addressee_role="The HCT",
+                    owner=owner,
+                    due_on=today + datetime.timedelta(days=days),
+                    indicator="An indicator",
+                    verification="A means",
+                    status="open",
+                )
+            )
+    ActionPoint.objects.bulk_create(rows, batch_size=5000)
+    print(f"{ActionPoint.objects.count()} action points")
+    missed = 0
+
+    def sweep(label, seconds_target, queries_target):
+        nonlocal missed
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            sent = remind_action_points(today)
+            seconds = time.perf_counter() - start
+        scaled = seconds_target * count / 100_000 if count < 100_000 else seconds_target
+        ok = seconds <= max(scaled, 0.5) and len(queries) <= queries_target
+        missed += not ok
+        print(
+            f"{'ok  ' if ok else 'MISS'} {label}: {sent} sent in {seconds:.2f} s "
+            f"(target {scaled:.1f} s for {count} points), {len(queries)} queries "
+            f"(target {queries_target})"
+        )
+
+    sweep("reminder sweep", 10, 40)
+    sweep("second reminder sweep (sends nothing)", 0.5, 3)
+
+    client = Client()
+    client.force_login(leader)
+    mission = ActionPoint.objects.order_by("mission_id").first().mission
+
+    def tracker():
+        response = client.get(f"/missions/{mission.pk}/follow-up/")
+        assert response.status_code == 200, response.status_code
+
+    median_ms, _, queries = measure("tracker", tracker)
+    ok = median_ms <= 100
+    missed += not ok
+    print(f"{'ok  ' if ok else 'MISS'} tracker, 500 points: {median_ms:.0f} ms (target 100)")
     return 1 if missed else 0
 
 

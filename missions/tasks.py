@@ -9,6 +9,7 @@ import smtplib
 
 from celery import shared_task
 
+from missions.services.followup import remind_action_points, send_digests
 from missions.services.notices import (
     OUTBOX,
     decision_communicate,
@@ -69,3 +70,13 @@ def deferral_reminders_task() -> int:
 @shared_task
 def briefing_reminders_task() -> int:
     return remind_briefings()
+
+
+@shared_task
+def action_point_reminders_task() -> int:
+    return remind_action_points()
+
+
+@shared_task
+def action_point_digests_task() -> int:
+    return send_digests()

@@ -337,7 +337,9 @@ class Machine:
         """
         pk = obj.pk if isinstance(obj, self.model) else obj
         with transaction.atomic():
-            current = visible.select_for_update().filter(pk=pk).first()
+            # Only this row is locked: a scope may join other tables (LEFT JOINs, which
+            # PostgreSQL will not lock).
+            current = visible.select_for_update(of=("self",)).filter(pk=pk).first()
             if current is None:
                 raise MissionNotFound(f"No such {self.noun}.")
             state_label = current._get_FIELD_display(current._meta.get_field(self.field))

@@ -185,6 +185,11 @@ if ICSM_ELECTION_TIE_RULE not in ("seniority", "run_off"):
     raise ImproperlyConfigured("ICSM_ELECTION_TIE_RULE must be 'seniority' or 'run_off'.")
 # Cross-cutting issue briefings are due before departure: reminders this many days ahead.
 ICSM_BRIEFING_REMINDER_DAYS = (14, 3)
+# Action points: the owner is reminded this many days before the due date, on it, and this
+# many days after it; the leader is told once a point is overdue this long.
+ICSM_REMINDER_DAYS_BEFORE = int(os.environ.get("ICSM_REMINDER_DAYS_BEFORE", "7"))
+ICSM_REMINDER_DAYS_OVERDUE = int(os.environ.get("ICSM_REMINDER_DAYS_OVERDUE", "7"))
+ICSM_ESCALATION_DAYS = int(os.environ.get("ICSM_ESCALATION_DAYS", "30"))
 
 # Demo data (load_demo) is refused where this is False: see production settings.
 DEMO_DATA_ALLOWED = True
@@ -201,6 +206,14 @@ CELERY_BEAT_SCHEDULE = {
     "deferral-reminders": {
         "task": "missions.tasks.deferral_reminders_task",
         "schedule": 60 * 60,  # hourly; each reminder is claimed once, so reruns are harmless
+    },
+    "action-point-reminders": {
+        "task": "missions.tasks.action_point_reminders_task",
+        "schedule": 60 * 60,  # hourly: decided from the current state, each claimed once
+    },
+    "action-point-digests": {
+        "task": "missions.tasks.action_point_digests_task",
+        "schedule": 6 * 60 * 60,  # any tick of the week sends the week's digest once
     },
     "briefing-reminders": {
         "task": "missions.tasks.briefing_reminders_task",

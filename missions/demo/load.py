@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.services import role_grant
+from missions.demo import followup as demo_followup
 from missions.demo.lessons import lessons_load_demo
 from missions.models import (
     ChecklistItem,
@@ -31,6 +32,7 @@ from missions.services.election import (
     election_stand,
     election_vote,
 )
+from missions.services.followup import remind_action_points
 from missions.services.intake import comment_add
 from missions.services.mission import mission_create, mission_transition
 from missions.services.notices import decision_communicate
@@ -67,6 +69,8 @@ DEMO_USERS = {
     "amina-diallo": ("Amina Diallo", None, {}),
     "ben-okafor": ("Ben Okafor", None, {}),
     "sofia-reyes": ("Sofia Reyes", None, {}),
+    # An NGO's WASH coordinator in Pakistan who owns action points and reports on them.
+    "owner-wash": ("Wasim Khan (WASH coordinator, NGO)", None, {}),
 }
 
 # The people the demo puts on teams: agency, grade, years in the field, languages.
@@ -104,6 +108,7 @@ STEPS_TO = {
     "with_task_team": 3,
     "approved": 4,
     "in_planning": 5,
+    "follow_up": 9,
     "closed": 10,
 }
 
@@ -157,6 +162,8 @@ HISTORICAL = [
         "issues_wanted": ["gender", "age", "environment"],
         "start": datetime.date(2009, 11, 1),
         "state": "closed",
+        # Closed only once its follow-up mission has taken over its open points.
+        "closes_after_follow_up": True,
     },
     {
         "title": "Pakistan 2010: follow-up mission",
@@ -206,6 +213,20 @@ HISTORICAL = [
 def _current(today: datetime.date) -> list[dict]:
     soon = today + datetime.timedelta(days=60)
     return [
+        {
+            "title": "Pakistan 2026: monsoon floods support mission",
+            "waiting_days": 200,
+            "country": "PAK",
+            "mission_type": Mission.Type.SPECIFIC_ISSUES,
+            "issues": "WASH and health partners work side by side in the same districts "
+            "without a common forum.",
+            "objectives": "Agree how WASH, health and shelter coordinate at district level.",
+            "deliverables": "Action points with owners, dates and indicators.",
+            "clusters": ["wash", "health", "shelter"],
+            "issues_wanted": ["gender"],
+            "start": today - datetime.timedelta(days=100),
+            "state": "follow_up",
+        },
         {
             "title": "Nepal 2026: preparedness and cluster transition",
             "country": "NPL",
@@ -406,6 +427,14 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
         steps = ROAD[: STEPS_TO[state]]
     for name, who in steps:
         user = rc_hc if who == "rc_hc" else users[who]
+        if name == "leave_country":
+            # The team drafts its action points with the country before it leaves.
+            demo_followup.draft_in_country(mission, users, today)
+        if name == "close":
+            if spec.get("closes_after_follow_up"):
+                break  # closed when its follow-up mission takes over (below)
+            demo_followup.progress(mission, users)
+            demo_followup.settle_before_closing(mission, users)
         if name == "forward":
             # HCSS writes the triage note on the request's admin page before forwarding.
             Mission.objects.filter(pk=mission.pk).update(triage_note=TRIAGE_NOTE)
@@ -415,12 +444,15 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
             # OCHA's notices of the decision went out when it was taken.
             _history_sent()
             decision_communicate(log.pk)
+            _take_over_from_parent(mission, users)
             continue
         if name == "confirm_ready":
             _plan_completely(mission, users, spec.get("team", HISTORICAL_TEAM))
         mission_transition(mission, name, user)
     if state == "in_planning":
         _plan_halfway(mission, users)
+    if state == "follow_up":
+        demo_followup.progress(mission, users)
     if spec.get("returned_with"):
         mission_transition(
             mission, "return_for_revision", users["hcss"], reason=spec["returned_with"]
@@ -447,6 +479,21 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
     if mission.log.exists():
         _spread_history(mission, spec.get("submitted") or _submitted(spec, today))
     return mission
+
+
+def _take_over_from_parent(child: Mission, users: dict) -> None:
+    """An approved follow-up mission takes over its parent's open points; a parent that was
+    waiting for it then settles the rest and closes."""
+    parent = child.parent
+    if parent is None:
+        return
+    waiting = parent.status == Status.FOLLOW_UP
+    if waiting:
+        demo_followup.progress(parent, users)  # what was done or dropped meanwhile
+    demo_followup.carry_from_parent(child, users)
+    if waiting:
+        demo_followup.settle_before_closing(parent, users)
+        mission_transition(parent, "close", users["mission-leader"])
 
 
 def _submitted(spec: dict, today: datetime.date) -> datetime.datetime:
@@ -642,6 +689,8 @@ def load_demo() -> dict:
     for spec in [*HISTORICAL, *_current(today)]:
         _mission(spec, users, today)
     lessons_load_demo(author=users["mission-leader"])
+    # The reminders of the current follow-up went out as beat would have sent them.
+    remind_action_points(today)
     _history_sent()
     # What the historical missions sent out was read long ago.
     Notification.objects.filter(mission__status=Status.CLOSED, read_at__isnull=True).update(

@@ -1,6 +1,18 @@
 """The missions app's models, one module per stage of the procedure."""
 
 from missions.models.election import Ballot, Candidate, Election
+from missions.models.followup import (
+    ACTION_POINT,
+    ActionPoint,
+    ActionPointLog,
+    CalendarToken,
+    DigestSent,
+    Evidence,
+    ImprovementPlan,
+    PlanComment,
+    PointReminder,
+    ProgressUpdate,
+)
 from missions.models.intake import Attachment, Comment
 from missions.models.lessons import Lesson
 from missions.models.mission import (
@@ -19,6 +31,16 @@ from missions.models.team import Grade, Invitation, Nomination
 from missions.models.tor import TermsOfReference, ToRVersion
 
 __all__ = [
+    "ACTION_POINT",
+    "ActionPoint",
+    "ActionPointLog",
+    "CalendarToken",
+    "DigestSent",
+    "Evidence",
+    "ImprovementPlan",
+    "PlanComment",
+    "PointReminder",
+    "ProgressUpdate",
     "MISSION",
     "TRANSITION_NAMES",
     "Attachment",

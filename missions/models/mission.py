@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster
 from formats.people import person
+from missions.models.followup import PointStatus
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.team import Nomination
 from missions.models.tor import TermsOfReference
@@ -206,6 +207,36 @@ def logistics_complete(mission: Mission) -> list[Missing]:
             names = ", ".join(person(m.participant) for m in pending)
             missing.append(Missing("logistics", f"Logistics: {item.name} ({names})."))
     return missing
+
+
+@Guard
+def action_points_drafted(mission: Mission) -> list[Missing]:
+    """The team leaves the country with its recommendations agreed: at least one point open."""
+    if not mission.action_points.exclude(status=PointStatus.DRAFT).exists():
+        return [
+            Missing(
+                "action_points",
+                "Draft the action points with the RC/HC and HCT and open at least one.",
+            )
+        ]
+    return []
+
+
+@Guard
+def action_points_settled(mission: Mission) -> list[Missing]:
+    """Every point done (and verified where required), dropped with a reason, or carried."""
+    points = list(mission.action_points.all())
+    team = points[0].team_ids() if points else set()
+    unsettled = [p for p in points if not p.settled(team)]
+    if not unsettled:
+        return []
+    return [
+        Missing(
+            "action_points",
+            "Settle every action point (done and verified, dropped with a reason, or carried "
+            "to a follow-up mission): " + ", ".join(p.reference for p in unsettled) + ".",
+        )
+    ]
 
 
 @Guard
@@ -456,7 +487,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.IN_COUNTRY,
         target=Status.REPORTING,
         permission=may("lead_mission"),
-        conditions=[country_consulted],
+        conditions=[action_points_drafted, country_consulted],
         custom={"label": "Leave the country"},
     )
     def leave_country(self):
@@ -477,6 +508,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.FOLLOW_UP,
         target=Status.CLOSED,
         permission=may("lead_mission"),
+        conditions=[action_points_settled],
         custom={"label": "Close"},
     )
     def close(self):

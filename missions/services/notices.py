@@ -125,6 +125,25 @@ def notify(
     )
 
 
+def notify_many(items: list[tuple]) -> list[int]:
+    """Many notices at once, each (user, mission, event, template, context): one insert for
+    all (a sweep of reminders writes thousands). The events must be new: callers claim them
+    first. Returns the pks, e-mailed after commit."""
+    rows = []
+    for user, mission, event, template, context in items:
+        context = {**context, "mission": mission}
+        if mission is not None:
+            context["mission_url"] = site_url(reverse("missions:detail", args=[mission.pk]))
+        subject, body = _render(template, context)
+        rows.append(
+            Notification(user=user, mission=mission, event=event, subject=subject, body=body)
+        )
+    created = [n.pk for n in Notification.objects.bulk_create(rows, batch_size=500)]
+    if created:
+        OUTBOX.fire_on_commit(created)
+    return created
+
+
 def notify_addresses(
     addresses: Iterable[str],
     mission: Mission | None,

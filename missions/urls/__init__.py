@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("missions.urls.team")),
     path("", include("missions.urls.election")),
     path("", include("missions.urls.preparation")),
+    path("", include("missions.urls.followup")),
 ]

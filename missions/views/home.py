@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clusters.models import Role
 from clusters.selectors import user_roles
 from missions.forms.mission import object_id
 from missions.models import Notification, Score
+from missions.selectors.followup import my_counts
 from missions.selectors.missions import missions_led_by, missions_served_by, missions_visible_to
 from missions.workflow import (
     DECIDED_STATES,
@@ -121,6 +123,18 @@ def waiting_for(user) -> list[dict]:
     leading = missions_led_by(user).filter(status__in=LEADING_STATES)
     if leading.exists():
         sections.append(_section("Missions you lead", leading, missions_url, ""))
+    points = my_counts(user)
+    if points["open"]:
+        sections.append(
+            {
+                "title": _("Your action points"),
+                "count": points["open"],
+                "missions": [],
+                "link": reverse("missions:my_points"),
+                # Shown under the count, where a mission section lists its missions.
+                "empty": _("%(due_soon)s due within a week, %(overdue)s overdue.") % points,
+            }
+        )
     return sections
 
 

@@ -1,5 +1,6 @@
 """The demo: `load_demo` gives a usable, repeatable data set whose histories are true."""
 
+import datetime
 import io
 from collections import Counter
 from itertools import pairwise
@@ -8,10 +9,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
 
 from clusters.models import RoleAssignment
 from missions.demo.load import DEMO_PASSWORD
-from missions.models import Mission, TransitionLog
+from missions.models import ActionPoint, Mission, Notification, TransitionLog
+from missions.models.followup import PointStatus
 from missions.selectors.missions import missions_visible_to
 
 HISTORICAL = {
@@ -59,9 +63,19 @@ def snapshot() -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module's tests (it takes seconds), inside a transaction
+    rolled back after them: the rest of the suite never sees it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    load_demo()
+def demo(demo_data, db):
+    """Each test runs in a savepoint inside the demo's transaction."""
 
 
 def test_loading_the_demo_twice_gives_the_same_data(db):
@@ -145,7 +159,60 @@ def test_pakistans_rc_hc_sees_pakistans_demo_missions_only(demo):
 
 def test_load_demo_is_refused_where_demo_data_is_not_allowed(db, settings):
     settings.DEMO_DATA_ALLOWED = False
+    # (Counted, not "none at all": this module's other tests share one loaded demo.)
+    before = (Mission.objects.count(), get_user_model().objects.count())
     with pytest.raises(CommandError, match="not allowed"):
         load_demo()
-    assert not Mission.objects.exists()
-    assert not get_user_model().objects.exists()
+    assert (Mission.objects.count(), get_user_model().objects.count()) == before
+
+
+class TestFollowUp:
+    """The demo shows the follow-up at work: points on every mission that took place, plans,
+    points carried to a follow-up mission, and a current mission with points to chase."""
+
+    def test_every_mission_that_took_place_has_settled_action_points(self, demo):
+        for mission in Mission.objects.filter(title__in=HISTORICAL):
+            points = list(mission.action_points.all())
+            assert points, mission.title
+            team = points[0].team_ids()
+            assert all(point.settled(team) for point in points), mission.title
+
+    def test_pakistan_2009s_diagnostic_produced_improvement_plans(self, demo):
+        diagnostic = Mission.objects.get(title="Pakistan 2009: diagnostic mission")
+        plans = diagnostic.improvement_plans.all()
+        assert plans.count() >= 3
+        assert all(plan.points.exists() for plan in plans)
+
+    def test_pakistan_2010_took_over_the_open_points_of_2009(self, demo):
+        follow_up = Mission.objects.get(title="Pakistan 2010: follow-up mission")
+        carried = ActionPoint.objects.filter(mission=follow_up, carried_from__isnull=False)
+        assert carried.count() == 2
+        assert {p.carried_from.mission.title for p in carried} == {
+            "Pakistan 2009: diagnostic mission"
+        }
+        assert all(p.carried_from.status == PointStatus.CARRIED for p in carried)
+
+    def test_some_points_were_done_with_evidence_and_some_dropped_with_a_reason(self, demo):
+        done = ActionPoint.objects.filter(status=PointStatus.DONE, updates__evidence__isnull=False)
+        assert done.exists()
+        dropped = ActionPoint.objects.filter(status=PointStatus.DROPPED)
+        assert dropped.exists() and not dropped.filter(drop_reason="").exists()
+
+    def test_a_current_mission_in_follow_up_has_overdue_due_soon_and_done_points(self, demo):
+        today = timezone.localdate()
+        mission = Mission.objects.get(status="follow_up")
+        points = mission.action_points.all()
+        live = points.filter(status__in=("open", "in_progress"))
+        assert live.filter(due_on__lt=today).exists()
+        assert live.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(7)).exists()
+        assert points.filter(status=PointStatus.DONE).exists()
+        owner = get_user_model().objects.get(username="owner-wash")
+        assert points.filter(owner=owner).count() == points.count()
+
+    def test_the_reminders_of_the_overdue_points_went_out(self, demo):
+        mission = Mission.objects.get(status="follow_up")
+        overdue = mission.action_points.filter(
+            status__in=("open", "in_progress"), due_on__lt=timezone.localdate()
+        )
+        assert all(point.reminders.exists() for point in overdue)
+        assert not Notification.objects.filter(email_state="pending").exists()

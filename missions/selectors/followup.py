@@ -1,0 +1,303 @@
+"""Follow-up reads: whose action points and improvement plans each user sees, the tracker
+with its filters and figures. Every point and plan that reaches a page, export or feed comes
+through `action_points_visible_to` or `plans_visible_to`."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from clusters.models import Role, RoleAssignment
+from clusters.selectors import user_roles
+from missions.models import (
+    ActionPoint,
+    ActionPointLog,
+    Evidence,
+    ImprovementPlan,
+    Mission,
+    MissionUserObjectPermission,
+    PointReminder,
+    ProgressUpdate,
+)
+from missions.models.followup import LIVE_POINT_STATES, PointStatus
+from missions.selectors.missions import missions_led_by, missions_served_by
+
+# The roles that follow every mission's points.
+ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
+
+
+def _country_ids(user, roles=(Role.RC_HC, Role.HCT_MEMBER)):
+    return RoleAssignment.objects.filter(user=user, role__in=roles).values("country")
+
+
+def _focal_cluster_ids(user):
+    return RoleAssignment.objects.filter(user=user, role=Role.CLUSTER_FOCAL_POINT).values(
+        "global_cluster"
+    )
+
+
+def action_points_visible_to(user) -> QuerySet[ActionPoint]:
+    """The action points `user` may see.
+
+    HCSS and the GCC see all; the mission's leader and team see their mission's; the owner
+    sees theirs; the country's RC/HC office and HCT see their country's; the focal point who
+    supports an improvement plan (a global cluster focal point of its cluster) sees the plan's
+    points. Anyone else: none.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ActionPoint.objects.none()
+    if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
+        return ActionPoint.objects.all()
+    team = MissionUserObjectPermission.objects.filter(
+        user=user,
+        content_object=OuterRef("mission"),
+        permission__codename__in=("serve_on_mission", "lead_mission"),
+    )
+    return ActionPoint.objects.filter(
+        Exists(team)
+        | Q(owner=user)
+        | Q(mission__country__in=_country_ids(user))
+        | Q(plan__country_cluster__global_cluster__in=_focal_cluster_ids(user))
+    )
+
+
+def plans_visible_to(user) -> QuerySet[ImprovementPlan]:
+    """The improvement plans `user` may see: those whose points they may see as a whole
+    (HCSS, GCC, the mission's team, the country), and those of the clusters they support."""
+    if not user.is_authenticated or not user.is_active:
+        return ImprovementPlan.objects.none()
+    if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
+        return ImprovementPlan.objects.all()
+    team = MissionUserObjectPermission.objects.filter(
+        user=user,
+        content_object=OuterRef("mission"),
+        permission__codename__in=("serve_on_mission", "lead_mission"),
+    )
+    return ImprovementPlan.objects.filter(
+        Exists(team)
+        | Q(mission__country__in=_country_ids(user))
+        | Q(country_cluster__global_cluster__in=_focal_cluster_ids(user))
+        | Q(supported_by=user)
+    )
+
+
+def get_point_for(user, pk) -> ActionPoint:
+    """The point `pk` if `user` may see it; otherwise 404, whether or not it exists."""
+    point = (
+        action_points_visible_to(user)
+        .select_related("mission__country", "owner", "plan__country_cluster__global_cluster")
+        .select_related("organisation", "global_cluster", "country_cluster__global_cluster")
+        .filter(pk=pk)
+        .first()
+    )
+    if point is None:
+        raise Http404("No such action point.")
+    return point
+
+
+def get_plan_for(user, pk) -> ImprovementPlan:
+    plan = (
+        plans_visible_to(user)
+        .select_related("mission__country", "country_cluster__global_cluster", "supported_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such improvement plan.")
+    return plan
+
+
+def get_evidence_for(user, pk) -> Evidence:
+    """An evidence file of a point `user` may see; otherwise 404."""
+    item = (
+        Evidence.objects.filter(pk=pk, update__point__in=action_points_visible_to(user))
+        .only("file", "original_name", "content_type")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such file.")
+    return item
+
+
+def point_history(point: ActionPoint) -> dict:
+    """Everything that happened to a point: transitions, updates with evidence, reminders."""
+    return {
+        "log": list(ActionPointLog.objects.filter(point=point).select_related("user")),
+        "updates": list(
+            ProgressUpdate.objects.filter(point=point)
+            .select_related("author")
+            .prefetch_related("evidence")
+        ),
+        "reminders": list(
+            PointReminder.objects.filter(point=point).select_related("recipient", "notification")
+        ),
+    }
+
+
+# The tracker ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackerFilters:
+    """What the leader narrows the tracker to (each empty means "any")."""
+
+    status: str = ""
+    addressee: str = ""  # an Addressee kind
+    cluster: int | None = None
+    level: str = ""
+    due_before: datetime.date | None = None
+    overdue: bool = False
+
+
+def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
+    """The columns every list of points shows, in a fixed number of queries."""
+    return (
+        points.select_related(
+            "mission__country",
+            "owner",
+            "organisation",
+            "global_cluster",
+            "country_cluster__global_cluster",
+            "country_cluster__country",
+            "plan__country_cluster__global_cluster",
+        )
+        .prefetch_related("clusters")
+        .annotate(
+            update_count=Count("updates", distinct=True),
+            # Whether the owner is on the team (so someone else verifies): one subquery.
+            owner_on_team=Exists(
+                MissionUserObjectPermission.objects.filter(
+                    content_object=OuterRef("mission"),
+                    user=OuterRef("owner"),
+                    permission__codename__in=("serve_on_mission", "lead_mission"),
+                )
+            ),
+        )
+        .order_by("due_on", "mission_id", "number")
+    )
+
+
+def tracker_points(
+    user, filters: TrackerFilters, mission: Mission | None = None
+) -> QuerySet[ActionPoint]:
+    """The points of the tracker: in the user's scope, the mission's (or all of the user's
+    missions'), narrowed by the filters."""
+    points = action_points_visible_to(user)
+    if mission is not None:
+        points = points.filter(mission=mission)
+    if filters.status:
+        points = points.filter(status=filters.status)
+    if filters.addressee:
+        points = points.filter(addressee_kind=filters.addressee)
+    if filters.cluster:
+        points = points.filter(clusters=filters.cluster)
+    if filters.level:
+        points = points.filter(level=filters.level)
+    if filters.due_before:
+        points = points.filter(due_on__lte=filters.due_before)
+    if filters.overdue:
+        points = points.filter(status__in=LIVE_POINT_STATES, due_on__lt=timezone.localdate())
+    return for_display(points.distinct())
+
+
+def tracker_missions(user) -> QuerySet[Mission]:
+    """The missions whose points the user tracks as leader or team member."""
+    return (missions_led_by(user) | missions_served_by(user)).distinct()
+
+
+def status_by_addressee(points: QuerySet[ActionPoint]) -> list[dict]:
+    """Counts of points by addressee kind and status, for the tracker's chart (one query)."""
+    rows = (
+        points.order_by()
+        .values("addressee_kind", "status")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("addressee_kind", "status")
+    )
+    labels = dict(ActionPoint.Addressee.choices)
+    table: dict[str, dict[str, int]] = {}
+    for row in rows:
+        table.setdefault(row["addressee_kind"], {})[row["status"]] = row["n"]
+    return [
+        {
+            "addressee": labels.get(kind, kind),
+            "counts": [
+                (status, label, counts.get(status, 0)) for status, label in PointStatus.choices
+            ],
+            "total": sum(counts.values()),
+        }
+        for kind, counts in table.items()
+    ]
+
+
+def done_by_month(points: QuerySet[ActionPoint], months: int = 12) -> list[tuple[str, int]]:
+    """How many points were done in each of the last `months` months (oldest first)."""
+    from django.db.models.functions import TruncMonth
+
+    today = timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    start = datetime.date(year, month + 1, 1)
+    rows = dict(
+        points.filter(status=PointStatus.DONE, done_at__date__gte=start)
+        .order_by()
+        .annotate(month=TruncMonth("done_at"))
+        .values("month")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("month", "n")
+    )
+    found = {
+        (m.date() if isinstance(m, datetime.datetime) else m).strftime("%Y-%m"): n
+        for m, n in rows.items()
+    }
+    out, month = [], start
+    for _ in range(months):
+        key = month.strftime("%Y-%m")
+        out.append((key, found.get(key, 0)))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def my_action_points(user) -> QuerySet[ActionPoint]:
+    """The points `user` owns, still to do first, then the rest."""
+    return for_display(ActionPoint.objects.filter(owner=user))
+
+
+def my_counts(user, today: datetime.date | None = None) -> dict:
+    """For the home page: how many of my points are open, due within a week, overdue."""
+    today = today or timezone.localdate()
+    live = Q(owner=user, status__in=LIVE_POINT_STATES)
+    return ActionPoint.objects.aggregate(
+        open=Count("pk", filter=live),
+        due_soon=Count(
+            "pk", filter=live & Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(7))
+        ),
+        overdue=Count("pk", filter=live & Q(due_on__lt=today)),
+    )
+
+
+def plan_points(plan: ImprovementPlan, user) -> QuerySet[ActionPoint]:
+    """The plan's points that `user` may see."""
+    return for_display(action_points_visible_to(user).filter(plan=plan))
+
+
+def plan_progress(plan: ImprovementPlan) -> dict:
+    """The plan at a glance: points by status and the share settled."""
+    counts = dict(
+        plan.points.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    total = sum(counts.values())
+    done = counts.get(PointStatus.DONE, 0)
+    return {
+        "total": total,
+        "by_status": [(s, label, counts.get(s, 0)) for s, label in PointStatus.choices],
+        "done_share": round(100 * done / total) if total else 0,
+    }
+
+
+def plans_with_points(mission: Mission) -> QuerySet[ImprovementPlan]:
+    return ImprovementPlan.objects.filter(mission=mission).prefetch_related(
+        Prefetch("points", queryset=ActionPoint.objects.order_by("number"))
+    )

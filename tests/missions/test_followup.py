@@ -1,0 +1,438 @@
+"""Follow-up: action points drafted in the country, their own state machine through the one
+runner, progress with evidence, verification, improvement plans, carrying to a follow-up
+mission, the mission's guards, and reminders that go exactly once."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from clusters.models import Country, CountryCluster, GlobalCluster
+from missions.models import ActionPoint, ActionPointLog, Nomination, Notification, PointReminder
+from missions.models.followup import PointStatus
+from missions.selectors.followup import action_points_visible_to, plans_visible_to
+from missions.services.followup import (
+    action_point_create,
+    action_point_update,
+    plan_comment,
+    plan_create,
+    point_transition,
+    points_carry,
+    points_to_carry,
+    progress_post,
+    remind_action_points,
+    send_digests,
+)
+from missions.services.mission import mission_transition
+from missions.services.notices import notification_send
+from missions.services.permissions import mission_leader_appoint, team_member_grant
+from missions.workflow import MissionNotFound, TransitionNotPermitted, TransitionRefused
+from tests.factories import UserFactory, make_mission
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def pdf(name="evidence.pdf"):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+@pytest.fixture
+def owner(db):
+    user = UserFactory(username="owner-wash")
+    return user
+
+
+@pytest.fixture
+def mission(cast):
+    """A mission in the country, led by the cast's leader, with a team member."""
+    mission = make_mission("PAK", status="in_country", in_country_from=datetime.date(2026, 3, 1))
+    mission_leader_appoint(mission, cast["leader"])
+    member = UserFactory(username="member")
+    cast["member"] = member
+    team_member_grant(Nomination(mission=mission, participant=member))
+    return mission
+
+
+def point_fields(owner, **overrides):
+    fields = {
+        "text": "Set up a joint needs assessment working group in Sindh.",
+        "addressee_kind": ActionPoint.Addressee.ROLE,
+        "addressee_role": "The HCT",
+        "level": ActionPoint.Level.COUNTRY,
+        "owner": owner,
+        "due_on": today() + datetime.timedelta(days=30),
+        "indicator": "Working group meets monthly.",
+        "verification": "Minutes of its meetings.",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def opened(mission, cast, owner, **overrides):
+    point = action_point_create(mission, cast["member"], **point_fields(owner, **overrides))
+    point_transition(point, "open", cast["leader"])
+    point.refresh_from_db()
+    return point
+
+
+class TestDrafting:
+    def test_the_team_drafts_a_point_with_a_stable_reference(self, cast, mission, owner):
+        first = action_point_create(mission, cast["member"], **point_fields(owner))
+        second = action_point_create(mission, cast["leader"], **point_fields(owner))
+        assert (first.reference, second.reference) == ("PAK-2026-01", "PAK-2026-02")
+        assert first.status == PointStatus.DRAFT
+        action_point_update(first, cast["member"], text="Another text.")
+        first.refresh_from_db()
+        assert first.reference == "PAK-2026-01"
+
+    def test_a_second_mission_to_the_country_that_year_gets_its_own_references(
+        self, cast, mission, owner
+    ):
+        action_point_create(mission, cast["member"], **point_fields(owner))
+        other = make_mission("PAK", status="in_country", in_country_from=datetime.date(2026, 9, 1))
+        mission_leader_appoint(other, cast["leader"])
+        point = action_point_create(other, cast["leader"], **point_fields(owner))
+        assert point.reference == "PAK-2026/2-01"
+
+    @pytest.mark.parametrize("who", ["gcc", "hct_pakistan", "rc_hc_pakistan", "outsider"])
+    def test_only_the_team_drafts(self, cast, mission, owner, who):
+        with pytest.raises((PermissionDenied, MissionNotFound)):
+            action_point_create(mission, cast[who], **point_fields(owner))
+        assert not ActionPoint.objects.exists()
+
+    def test_an_addressee_of_the_chosen_kind_is_needed(self, cast, mission, owner):
+        with pytest.raises(ValidationError) as refused:
+            action_point_create(mission, cast["member"], **point_fields(owner, addressee_role=""))
+        assert "addressee_role" in refused.value.message_dict
+
+    def test_opening_needs_an_owner_a_date_and_a_measure(self, cast, mission):
+        point = action_point_create(
+            mission, cast["member"], **point_fields(None, due_on=None, indicator="")
+        )
+        with pytest.raises(TransitionRefused) as refused:
+            point_transition(point, "open", cast["leader"])
+        assert {m.field for m in refused.value.missing} == {"owner", "due_on", "indicator"}
+
+
+class TestTransitions:
+    def test_each_transition_is_logged(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        log = ActionPointLog.objects.get(point=point)
+        assert (log.transition, log.source, log.target, log.user) == (
+            "open",
+            "draft",
+            "open",
+            cast["leader"],
+        )
+
+    def test_the_status_cannot_be_set_by_hand(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        with pytest.raises(AttributeError):
+            point.status = PointStatus.DONE
+
+    @pytest.mark.parametrize(
+        "who, expected",
+        [
+            ("owner", TransitionNotPermitted),
+            ("member", TransitionNotPermitted),
+            ("hct_pakistan", TransitionNotPermitted),
+            ("rc_hc_nepal", MissionNotFound),
+            ("outsider", MissionNotFound),
+        ],
+    )
+    def test_only_the_leader_drops_a_point(self, cast, mission, owner, who, expected):
+        point = opened(mission, cast, owner)
+        actor = owner if who == "owner" else cast[who]
+        with pytest.raises(expected):
+            point_transition(point, "drop", actor, reason="No longer relevant.")
+        point.refresh_from_db()
+        assert point.status == PointStatus.OPEN
+
+    def test_dropping_needs_a_reason(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        with pytest.raises(TransitionRefused):
+            point_transition(point, "drop", cast["leader"], reason=" ")
+        point_transition(point, "drop", cast["leader"], reason="Overtaken by events.")
+        point.refresh_from_db()
+        assert (point.status, point.drop_reason) == ("dropped", "Overtaken by events.")
+
+
+class TestProgress:
+    def test_the_owners_first_update_puts_the_point_in_progress(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        progress_post(point, owner, text="First meeting held.", percent=20)
+        point.refresh_from_db()
+        assert point.status == PointStatus.IN_PROGRESS
+        assert point.log.last().transition == "start"
+
+    def test_done_needs_an_update_with_evidence(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        progress_post(point, owner, text="Meeting held.")
+        with pytest.raises(TransitionRefused) as refused:
+            point_transition(point, "complete", owner)
+        assert refused.value.missing[0].field == "evidence"
+        progress_post(point, owner, text="Minutes attached.", files=[pdf()])
+        point_transition(point, "complete", owner)
+        point.refresh_from_db()
+        assert point.status == PointStatus.DONE and point.settled()
+
+    def test_evidence_that_is_not_what_it_claims_is_refused_and_nothing_is_saved(
+        self, cast, mission, owner
+    ):
+        point = opened(mission, cast, owner)
+        fake = SimpleUploadedFile("minutes.pdf", b"<html>not a pdf</html>")
+        with pytest.raises(ValidationError) as refused:
+            progress_post(point, owner, text="Minutes.", files=[fake])
+        assert "files" in refused.value.message_dict
+        assert not point.updates.exists()
+
+    @pytest.mark.parametrize("who", ["member", "hct_pakistan"])
+    def test_only_the_owner_or_the_leader_reports(self, cast, mission, owner, who):
+        point = opened(mission, cast, owner)
+        with pytest.raises(PermissionDenied):
+            progress_post(point, cast[who], text="Not mine.")
+
+    def test_a_high_priority_point_counts_as_done_only_once_verified(self, cast, mission, owner):
+        point = opened(mission, cast, owner, priority=ActionPoint.Priority.HIGH)
+        progress_post(point, owner, text="Done.", files=[pdf()])
+        point_transition(point, "complete", owner)
+        point.refresh_from_db()
+        assert point.status == "done" and not point.settled()
+        with pytest.raises(TransitionNotPermitted):
+            point_transition(point, "verify", owner)  # never one's own work
+        point_transition(point, "verify", cast["member"])
+        point.refresh_from_db()
+        assert point.settled()
+
+    def test_the_verifier_reopens_with_a_comment(self, cast, mission, owner):
+        point = opened(mission, cast, owner, priority=ActionPoint.Priority.HIGH)
+        progress_post(point, owner, text="Done.", files=[pdf()])
+        point_transition(point, "complete", owner)
+        point_transition(point, "reopen", cast["leader"], reason="The minutes are unsigned.")
+        point.refresh_from_db()
+        assert point.status == "in_progress"
+        assert point.log.last().reason == "The minutes are unsigned."
+
+    def test_a_team_member_who_owns_a_point_does_not_verify_it(self, cast, mission):
+        point = opened(mission, cast, cast["member"])
+        assert point.needs_verification()
+        progress_post(point, cast["leader"], text="Done.", files=[pdf()])
+        point_transition(point, "complete", cast["member"])
+        with pytest.raises(TransitionNotPermitted):
+            point_transition(point, "verify", cast["member"])
+        point_transition(point, "verify", cast["leader"])
+
+
+class TestScope:
+    def test_who_sees_which_points(self, cast, mission, owner):
+        point = opened(mission, cast, owner)
+        nepal = make_mission("NPL", status="in_country")
+        sees = {
+            who: action_points_visible_to(user).filter(pk=point.pk).exists()
+            for who, user in {**cast, "owner": owner}.items()
+        }
+        assert sees == {
+            "rc_hc_pakistan": True,
+            "rc_hc_nepal": False,
+            "hct_pakistan": True,
+            "hct_nepal": False,
+            "hcss": True,
+            "task_team": False,
+            "gcc": True,
+            "focal_health": False,
+            "cci_gender": False,
+            "leader": True,
+            "outsider": False,
+            "member": True,
+            "owner": True,
+        }
+        assert nepal  # another country's mission exists, and changes nothing above
+
+    def test_the_supporting_focal_point_sees_their_clusters_plan(self, cast, mission, owner):
+        health = CountryCluster.objects.create(
+            country=Country.objects.get(code="PAK"),
+            global_cluster=GlobalCluster.objects.get(code="health"),
+        )
+        plan = plan_create(mission, cast["leader"], health)
+        assert plan.supported_by == cast["focal_health"]
+        point = opened(mission, cast, owner, plan=plan)
+        assert action_points_visible_to(cast["focal_health"]).filter(pk=point.pk).exists()
+        assert plans_visible_to(cast["focal_health"]).filter(pk=plan.pk).exists()
+        assert not plans_visible_to(cast["cci_gender"]).exists()
+        comment = plan_comment(plan, cast["focal_health"], "We will send a coordinator.")
+        assert comment.plan == plan
+        with pytest.raises(MissionNotFound):
+            plan_comment(plan, cast["cci_gender"], "Not mine.")
+
+
+class TestGuards:
+    def test_leaving_the_country_needs_an_open_point_and_the_consultation(
+        self, cast, mission, owner
+    ):
+        type(mission).objects.filter(pk=mission.pk).update(country_consultation_on=None)
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "leave_country", cast["leader"])
+        assert {m.field for m in refused.value.missing} == {
+            "action_points",
+            "country_consultation_on",
+        }
+        action_point_create(mission, cast["member"], **point_fields(owner))
+        type(mission).objects.filter(pk=mission.pk).update(country_consultation_on=today())
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "leave_country", cast["leader"])
+        assert [m.field for m in refused.value.missing] == ["action_points"]  # a draft only
+        point_transition(ActionPoint.objects.get(), "open", cast["leader"])
+        mission_transition(mission, "leave_country", cast["leader"])
+
+    def test_closing_needs_every_point_settled(self, cast, mission, owner):
+        point = opened(mission, cast, owner, priority=ActionPoint.Priority.HIGH)
+        type(mission).objects.filter(pk=mission.pk).update(status="follow_up")
+        with pytest.raises(TransitionRefused) as refused:
+            mission_transition(mission, "close", cast["leader"])
+        assert point.reference in refused.value.missing[0].message
+        progress_post(point, owner, text="Done.", files=[pdf()])
+        point_transition(point, "complete", owner)
+        with pytest.raises(TransitionRefused, match="needs more"):
+            mission_transition(mission, "close", cast["leader"])  # not yet verified
+        point_transition(point, "verify", cast["member"])
+        mission_transition(mission, "close", cast["leader"])
+
+
+class TestCarrying:
+    def test_a_follow_up_mission_takes_over_the_open_points(self, cast, mission, owner):
+        live = opened(mission, cast, owner)
+        done = opened(mission, cast, owner)
+        progress_post(done, owner, text="Done.", files=[pdf()])
+        point_transition(done, "complete", owner)
+        child = make_mission("PAK", status="approved", parent=mission)
+        assert [p.pk for p in points_to_carry(child)] == [live.pk]
+        (successor,) = points_carry(child, cast["gcc"], [live.pk, done.pk])
+        live.refresh_from_db()
+        assert live.status == PointStatus.CARRIED and live.carried_to == successor
+        assert successor.status == PointStatus.OPEN and successor.mission == child
+        assert successor.carried_from == live and successor.text == live.text
+        assert successor.log.get().comment == f"Carried over from {live.reference}."
+
+    def test_only_the_gcc_carries(self, cast, mission, owner):
+        live = opened(mission, cast, owner)
+        child = make_mission("PAK", status="approved", parent=mission)
+        with pytest.raises(PermissionDenied):
+            points_carry(child, cast["hcss"], [live.pk])
+
+
+class TestReminders:
+    """Each reminder goes once per point, window and due date, whatever the scheduler does."""
+
+    def point_due_in(self, cast, mission, owner, days):
+        point = opened(mission, cast, owner, due_on=today() + datetime.timedelta(days=days))
+        Notification.objects.all().delete()
+        mail.outbox.clear()
+        return point
+
+    def sent_kinds(self, point):
+        return sorted(point.reminders.values_list("kind", flat=True))
+
+    def test_before_on_the_day_and_overdue_each_once(self, cast, mission, owner):
+        point = self.point_due_in(cast, mission, owner, 7)
+        day = today()
+        assert remind_action_points(day - datetime.timedelta(days=1)) == 0
+        assert remind_action_points(day) == 1
+        assert remind_action_points(day) == 0
+        assert remind_action_points(day + datetime.timedelta(days=7)) == 1
+        assert remind_action_points(day + datetime.timedelta(days=8)) == 0
+        assert remind_action_points(day + datetime.timedelta(days=14)) == 1
+        assert remind_action_points(day + datetime.timedelta(days=20)) == 0
+        assert self.sent_kinds(point) == ["before", "due", "overdue"]
+        notices = Notification.objects.filter(user=owner)
+        assert notices.count() == 3
+        assert all(point.reference in n.subject for n in notices)
+
+    def test_a_missed_tick_catches_up_with_the_latest_window(self, cast, mission, owner):
+        point = self.point_due_in(cast, mission, owner, 3)
+        # Beat slept through the week before and the day itself.
+        assert remind_action_points(today() + datetime.timedelta(days=4)) == 1
+        assert self.sent_kinds(point) == ["due"]
+
+    def test_a_moved_due_date_opens_new_windows(self, cast, mission, owner):
+        point = self.point_due_in(cast, mission, owner, 5)
+        assert remind_action_points(today()) == 1
+        action_point_update(point, cast["leader"], due_on=today() + datetime.timedelta(days=6))
+        assert remind_action_points(today()) == 1
+        assert point.reminders.count() == 2
+
+    def test_a_done_point_gets_nothing(self, cast, mission, owner):
+        point = self.point_due_in(cast, mission, owner, 2)
+        progress_post(point, owner, text="Done.", files=[pdf()])
+        point_transition(point, "complete", owner)
+        assert remind_action_points(today() + datetime.timedelta(days=10)) == 0
+
+    def test_the_leader_is_told_when_it_is_overdue_for_long(self, cast, mission, owner):
+        point = self.point_due_in(cast, mission, owner, -31)
+        assert remind_action_points(today()) == 2  # the owner (overdue) and the leader
+        assert sorted(point.reminders.values_list("kind", "recipient__username")) == [
+            ("escalation", "leader"),
+            ("overdue", "owner-wash"),
+        ]
+        assert remind_action_points(today()) == 0
+
+    def test_two_sweeps_at_once_send_each_reminder_once(self, cast, mission, owner):
+        points = [self.point_due_in(cast, mission, owner, 0) for _ in range(3)]
+        first = remind_action_points(today())
+        second = remind_action_points(today())
+        assert (first, second) == (3, 0)
+        assert PointReminder.objects.count() == 3
+        for notice in Notification.objects.all():
+            notification_send(notice.pk)
+            notification_send(notice.pk)
+        assert len(mail.outbox) == 3
+        assert sorted(r.point_id for r in PointReminder.objects.all()) == [p.pk for p in points]
+
+    def test_a_reminder_whose_email_fails_is_kept_and_sent_later(
+        self, cast, mission, owner, monkeypatch
+    ):
+        import smtplib
+
+        self.point_due_in(cast, mission, owner, 0)
+        remind_action_points(today())
+        notice = Notification.objects.get()
+
+        def broken(self, fail_silently=False):
+            raise smtplib.SMTPServerDisconnected("gone")
+
+        monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            notification_send(notice.pk)
+        monkeypatch.undo()
+        assert remind_action_points(today()) == 0  # claimed: not written again
+        assert notification_send(notice.pk) is True
+        assert len(mail.outbox) == 1
+
+
+class TestDigest:
+    def test_the_leader_gets_one_digest_a_week(self, cast, mission, owner):
+        opened(mission, cast, owner, due_on=today() - datetime.timedelta(days=2))
+        Notification.objects.all().delete()
+        monday = today() - datetime.timedelta(days=today().weekday())
+        assert send_digests(monday) == 1
+        assert send_digests(monday + datetime.timedelta(days=3)) == 0
+        assert send_digests(monday + datetime.timedelta(days=7)) == 1
+        digest = Notification.objects.get(
+            user=cast["leader"], event=f"digest:{cast['leader'].pk}:{monday.isoformat()}"
+        )
+        assert "Open: 1" in digest.body
+        assert "Became overdue" in digest.body
+
+
+def test_a_point_is_carried_only_by_taking_it_over(cast, mission, owner):
+    point = opened(mission, cast, owner)
+    with pytest.raises(TransitionNotPermitted):
+        point_transition(point, "carry", cast["gcc"])
+    point.refresh_from_db()
+    assert point.status == PointStatus.OPEN
