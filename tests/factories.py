@@ -182,3 +182,25 @@ def refusal(who: str) -> type[Exception]:
     from missions.workflow import MissionNotFound
 
     return MissionNotFound if who in OUT_OF_SCOPE else PermissionDenied
+
+
+def make_open_point(mission: Mission, number: int = 1):
+    """An open action point on `mission` (set up directly), as leaving the country needs."""
+    import datetime
+
+    from django.utils import timezone
+
+    from missions.models import ActionPoint
+
+    return ActionPoint.objects.create(
+        mission=mission,
+        number=number,
+        reference=f"{mission.country.code}-TEST-{mission.pk}-{number:02d}",
+        text="A recommendation agreed with the country.",
+        addressee_kind=ActionPoint.Addressee.ROLE,
+        addressee_role="The HCT",
+        due_on=timezone.localdate() + datetime.timedelta(days=60),
+        indicator="An indicator",
+        verification="A means of verification",
+        status="open",
+    )

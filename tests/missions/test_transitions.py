@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from clusters.models import CrossCuttingIssue
-from missions.models import TRANSITION_NAMES, Mission, TermsOfReference, TransitionLog
+from missions.models import TRANSITION_NAMES, Mission, Nomination, TermsOfReference
 from missions.services.mission import mission_transition
 from missions.services.permissions import mission_leader_appoint
 from missions.workflow import (
@@ -18,7 +18,7 @@ from missions.workflow import (
     TransitionRefused,
     after_transition,
 )
-from tests.factories import make_member, make_mission, make_ready_to_confirm
+from tests.factories import make_member, make_mission, make_open_point, make_ready_to_confirm
 
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
@@ -41,25 +41,8 @@ ROUTES = {
     "cancel": ("approved", "cancelled", {"reason": "The situation changed."}),
 }
 
-# Who may take each transition on a mission in Pakistan. Everyone else in the cast may not.
-ALLOWED = {
-    "submit": {"rc_hc_pakistan"},
-    "start_triage": {"hcss"},
-    "return_for_revision": {"hcss"},
-    "forward": {"hcss"},
-    "approve": {"task_team"},
-    "decline": {"task_team"},
-    "defer": {"task_team"},
-    "reconsider": {"task_team"},
-    "start_planning": {"gcc"},
-    "confirm_ready": {"gcc"},
-    "deploy": {"gcc"},
-    "leave_country": {"leader"},
-    "distribute_report": {"leader"},
-    "close": {"leader"},
-    "cancel": {"rc_hc_pakistan", "hcss"},
-}
-
+# The cast, with a member of the team of the mission in Pakistan. Both missions have a team
+# nominated through the Health cluster's invitation, so Health's focal point sees both.
 CAST = [
     "rc_hc_pakistan",
     "rc_hc_nepal",
@@ -72,11 +55,56 @@ CAST = [
     "cci_gender",
     "leader",
     "outsider",
+    "team_member",
 ]
+
+# Who sees the mission of each scope: "own" is in Pakistan (with its leader and team member),
+# "other" in Nepal. The rest of the cast is told the mission does not exist (MissionNotFound).
+SEES = {
+    "own": {
+        "rc_hc_pakistan",
+        "hct_pakistan",
+        "hcss",
+        "task_team",
+        "gcc",
+        "focal_health",
+        "leader",
+        "team_member",
+    },
+    "other": {"rc_hc_nepal", "hct_nepal", "hcss", "task_team", "gcc", "focal_health"},
+}
+
+# Who may take each transition: (on the mission in Pakistan, on the one in Nepal). Those who
+# see the mission but may not take the step are refused (TransitionNotPermitted).
+ALLOWED = {
+    "submit": ({"rc_hc_pakistan"}, {"rc_hc_nepal"}),
+    "start_triage": ({"hcss"}, {"hcss"}),
+    "return_for_revision": ({"hcss"}, {"hcss"}),
+    "forward": ({"hcss"}, {"hcss"}),
+    "approve": ({"task_team"}, {"task_team"}),
+    "decline": ({"task_team"}, {"task_team"}),
+    "defer": ({"task_team"}, {"task_team"}),
+    "reconsider": ({"task_team"}, {"task_team"}),
+    "start_planning": ({"gcc"}, {"gcc"}),
+    "confirm_ready": ({"gcc"}, {"gcc"}),
+    "deploy": ({"gcc"}, {"gcc"}),
+    # The leader leads the mission in Pakistan only.
+    "leave_country": ({"leader"}, set()),
+    "distribute_report": ({"leader"}, set()),
+    "close": ({"leader"}, set()),
+    "cancel": ({"rc_hc_pakistan", "hcss"}, {"rc_hc_nepal", "hcss"}),
+}
+SCOPES = ("own", "other")
 
 
 def test_every_transition_has_a_row_in_the_matrix():
     assert set(ROUTES) == set(TRANSITION_NAMES) == set(ALLOWED)
+
+
+def test_those_allowed_a_step_see_the_mission():
+    for name, allowed in ALLOWED.items():
+        for scope, actors in zip(SCOPES, allowed, strict=True):
+            assert actors <= SEES[scope], (name, scope)
 
 
 def test_every_status_is_reachable_in_the_routes():
@@ -84,27 +112,63 @@ def test_every_status_is_reachable_in_the_routes():
     assert reached == set(Status.values)
 
 
-@pytest.mark.parametrize("name", TRANSITION_NAMES)
-@pytest.mark.parametrize("actor", CAST)
-def test_permission_matrix(cast, name, actor):
-    source, target, inputs = ROUTES[name]
-    mission = make_mission("PAK", status=source)
-    mission_leader_appoint(mission, cast["leader"])
-    if name == "confirm_ready":
-        make_ready_to_confirm(mission)
-    user = cast[actor]
+def expected_outcome(name: str, scope: str, actor: str) -> str:
+    """What the runner does with `actor`'s step: it is "taken", or refused as "can see but may
+    not act" (TransitionNotPermitted) or as "cannot see" (MissionNotFound)."""
+    if actor in ALLOWED[name][SCOPES.index(scope)]:
+        return "taken"
+    if actor in SEES[scope]:
+        return TransitionNotPermitted.__name__
+    return MissionNotFound.__name__
 
-    if actor in ALLOWED[name]:
-        log = mission_transition(mission, name, user, **inputs)
-        mission.refresh_from_db()
-        assert mission.status == target
-        assert (log.source, log.target, log.user) == (source, target, user)
-    else:
-        with pytest.raises((TransitionNotPermitted, MissionNotFound)):
-            mission_transition(mission, name, user, **inputs)
-        mission.refresh_from_db()
-        assert mission.status == source
-        assert not TransitionLog.objects.filter(mission=mission).exists()
+
+def mission_for_the_matrix(country: str, name: str, member: str) -> tuple[Mission, Nomination]:
+    """A mission where `name` starts, with a member of its team nominated through Health."""
+    mission = make_mission(country, status=ROUTES[name][0])
+    if name == "leave_country":
+        make_open_point(mission)
+    if name != "confirm_ready":
+        return mission, make_member(mission, member)
+    # Ready to confirm, with a team of its own (through Health) whose first member was
+    # elected: the member here is the other one.
+    make_ready_to_confirm(mission)
+    return mission, mission.nominations.order_by("pk").last()
+
+
+def attempt(mission: Mission, name: str, user) -> str:
+    """Take step `name` as `user`: "taken" (at its target, with its log row) or the name of
+    the refusal (and nothing changed)."""
+    source, target, inputs = ROUTES[name]
+    try:
+        log = mission_transition(mission.pk, name, user, **inputs)
+    except (TransitionNotPermitted, MissionNotFound) as refusal:
+        current = Mission.objects.get(pk=mission.pk)
+        assert (current.status, current.log.exists()) == (source, False)
+        return type(refusal).__name__
+    assert (log.source, log.target, log.user) == (source, target, user)
+    assert Mission.objects.get(pk=mission.pk).status == target
+    return "taken"
+
+
+@pytest.mark.parametrize("name", TRANSITION_NAMES)
+def test_permission_matrix(cast, name):
+    """Every cell (scope × actor) of one transition, each tried in a savepoint rolled back
+    afterwards, so that every actor meets the mission in the same state."""
+    own, member = mission_for_the_matrix("PAK", name, "team-member")
+    other, _ = mission_for_the_matrix("NPL", name, "member-nepal")
+    mission_leader_appoint(own, cast["leader"])
+    users = {**cast, "team_member": member.participant}
+
+    wrong = []
+    for scope, mission in (("own", own), ("other", other)):
+        for actor in CAST:
+            with transaction.atomic():
+                outcome = attempt(mission, name, users[actor])
+                transaction.set_rollback(True)
+            wanted = expected_outcome(name, scope, actor)
+            if outcome != wanted:
+                wrong.append(f"{actor} on the {scope} mission: {outcome}, expected {wanted}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_rc_hc_of_another_country_is_told_the_mission_does_not_exist(cast):
@@ -116,6 +180,7 @@ def test_rc_hc_of_another_country_is_told_the_mission_does_not_exist(cast):
 def test_leader_of_one_mission_cannot_lead_another(cast):
     led = make_mission("PAK", status="in_country")
     other = make_mission("PAK", status="in_country")
+    make_open_point(led)
     mission_leader_appoint(led, cast["leader"])
     with pytest.raises(MissionNotFound):
         mission_transition(other, "leave_country", cast["leader"])
@@ -217,7 +282,7 @@ class TestGuards:
         self, cast, django_capture_on_commit_callbacks
     ):
         mission = make_mission("PAK", status="with_task_team", decision_communicated_at=None)
-        with django_capture_on_commit_callbacks(execute=False):
+        with django_capture_on_commit_callbacks(execute=False) as after_commit:
             mission_transition(mission, "approve", cast["task_team"])
         with pytest.raises(TransitionRefused) as refused:
             mission_transition(mission, "start_planning", cast["gcc"])
@@ -225,10 +290,9 @@ class TestGuards:
         assert "not been communicated" in refused.value.missing[0].message
 
         # The notices go out after commit; then the GCC may start.
-        mission.refresh_from_db()
-        from missions.services.notices import notify_transition
-
-        notify_transition(mission.log.get(transition="approve").pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            for callback in after_commit:
+                callback()
         mission_transition(mission, "start_planning", cast["gcc"])
         assert mission.status == "in_planning"
 
@@ -375,10 +439,11 @@ class TestGuards:
 
     def test_leave_country_needs_the_consultation_recorded(self, cast):
         mission = make_mission("PAK", status="in_country", country_consultation_on=None)
+        make_open_point(mission)
         mission_leader_appoint(mission, cast["leader"])
         with pytest.raises(TransitionRefused) as refused:
             mission_transition(mission, "leave_country", cast["leader"])
-        assert refused.value.missing[0].field == "country_consultation_on"
+        assert [m.field for m in refused.value.missing] == ["country_consultation_on"]
 
     def test_return_for_revision_keeps_the_questions_and_reopens_the_draft(self, cast):
         mission = make_mission("PAK", status="submitted")
