@@ -19,6 +19,7 @@ from missions.models import (
 )
 from missions.selectors.lessons import lessons_visible_to
 from missions.selectors.missions import missions_visible_to
+from missions.services.election import MIN_BALLOTS
 
 
 class ScopedReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -73,8 +74,16 @@ class CandidateInline(admin.TabularInline):
 
     @admin.display(description="Votes")
     def tally(self, candidate):
-        # Counts while a round is open would tell the last voters how the others voted.
-        return candidate.votes if candidate.election.closed_at else "— (round open)"
+        # Counts while a round is open would tell the last voters how the others voted; a
+        # round with fewer than three ballots would tell each voter how the others voted.
+        election = candidate.election
+        if not election.closed_at:
+            return "— (round open)"
+        if election.is_agreed:
+            return "— (agreed openly)"
+        if election.ballots.filter(cast_at__isnull=False).count() < MIN_BALLOTS:
+            return "— (too few ballots to show)"
+        return candidate.votes
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -82,9 +91,20 @@ class CandidateInline(admin.TabularInline):
 
 @admin.register(Election)
 class ElectionAdmin(ScopedReadOnlyAdmin):
-    list_display = ["mission", "round", "opened_at", "closed_at", "winner"]
+    list_display = ["mission", "round", "mode", "opened_at", "closes_at", "closed_at", "winner"]
     list_select_related = ["mission", "winner"]
-    fields = ["mission", "round", "tie_rule", "opened_at", "closed_at", "winner", "outcome"]
+    fields = [
+        "mission",
+        "round",
+        "mode",
+        "tie_rule",
+        "opened_at",
+        "closes_at",
+        "closed_at",
+        "winner",
+        "outcome",
+        "agreement",
+    ]
     readonly_fields = fields
     inlines = [CandidateInline]
 
