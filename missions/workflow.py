@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -153,6 +154,30 @@ def holds(user, codename: str, obj, app_label: str = "missions") -> bool:
     return bool(
         user.is_authenticated and user.is_active and user.has_perm(f"{app_label}.{codename}", obj)
     )
+
+
+# The log ----------------------------------------------------------------------------------------
+
+
+class TransitionLogBase(models.Model):
+    """What the log row of any state machine of this app records: which transition, from
+    and to which state, who, when, their comment and the reason the transition asked for.
+    A concrete log adds the foreign key to its machine's model (`Machine.log_fk`) and the
+    choices of its states."""
+
+    transition = models.CharField(max_length=40)
+    source = models.CharField(max_length=20)
+    target = models.CharField(max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    comment = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
 
 
 # Errors ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from clusters.models import CountryCluster, GlobalCluster, Organisation
-from missions.workflow import Guard, Machine, Missing, holds
+from missions.workflow import Guard, Machine, Missing, TransitionLogBase, holds
 
 
 class PointStatus(models.TextChoices):
@@ -359,22 +359,12 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
 POINT_TRANSITIONS = ("open", "start", "complete", "verify", "reopen", "drop", "carry")
 
 
-class ActionPointLog(models.Model):
+class ActionPointLog(TransitionLogBase):
     """One row per transition of a point: its history."""
 
     point = models.ForeignKey(ActionPoint, on_delete=models.CASCADE, related_name="log")
-    transition = models.CharField(max_length=40)
     source = models.CharField(max_length=20, choices=PointStatus.choices)
     target = models.CharField(max_length=20, choices=PointStatus.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    comment = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.point}: {self.transition} ({self.source} → {self.target})"

@@ -20,7 +20,16 @@ from missions.models.followup import PointStatus
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.team import Nomination
 from missions.models.tor import TermsOfReference
-from missions.workflow import OPEN_STATES, TRIAGE_QUEUE_STATES, Guard, Machine, Missing, Status, may
+from missions.workflow import (
+    OPEN_STATES,
+    TRIAGE_QUEUE_STATES,
+    Guard,
+    Machine,
+    Missing,
+    Status,
+    TransitionLogBase,
+    may,
+)
 
 
 def _blank(value) -> bool:
@@ -544,22 +553,12 @@ TRANSITION_NAMES = (
 )
 
 
-class TransitionLog(models.Model):
+class TransitionLog(TransitionLogBase):
     """One row per transition taken: the mission's history and the source of its notices."""
 
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="log")
-    transition = models.CharField(max_length=40)
     source = models.CharField(max_length=20, choices=Status.choices)
     target = models.CharField(max_length=20, choices=Status.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    comment = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.mission}: {self.transition} ({self.source} → {self.target})"
