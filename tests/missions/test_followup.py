@@ -436,3 +436,143 @@ def test_a_point_is_carried_only_by_taking_it_over(cast, mission, owner):
         point_transition(point, "carry", cast["gcc"])
     point.refresh_from_db()
     assert point.status == PointStatus.OPEN
+
+
+# The action point's transition matrix: who (role) × transition × own/other country.
+# "owner" owns the point; "member" is on the team; a Nepal mission's point is "other".
+POINT_ROUTES = {
+    # transition: (the state it starts from, set-up, inputs)
+    "open": ("draft", None, {}),
+    "start": ("open", None, {}),
+    "complete": ("in_progress", "evidence", {}),
+    "verify": ("done", "high", {}),
+    "reopen": ("done", None, {"reason": "The minutes are unsigned."}),
+    "drop": ("open", None, {"reason": "Overtaken by events."}),
+}
+POINT_ALLOWED = {
+    "open": {"leader", "gcc"},
+    "start": {"leader", "owner"},
+    "complete": {"leader", "owner"},
+    "verify": {"leader", "member"},
+    "reopen": {"leader", "member"},
+    "drop": {"leader"},
+}
+POINT_SEES = {
+    "own": {"leader", "member", "owner", "rc_hc_pakistan", "hct_pakistan", "hcss", "gcc"},
+    # Another country's mission, with its own leader, team and owner.
+    "other": {"rc_hc_nepal", "hct_nepal", "hcss", "gcc"},
+}
+POINT_ACTORS = sorted(
+    {
+        "leader",
+        "member",
+        "owner",
+        "rc_hc_pakistan",
+        "rc_hc_nepal",
+        "hct_pakistan",
+        "hct_nepal",
+        "hcss",
+        "gcc",
+        "task_team",
+        "focal_health",
+        "outsider",
+    }
+)
+
+
+def test_every_point_transition_has_a_row():
+    from missions.models.followup import POINT_TRANSITIONS
+
+    assert set(POINT_ROUTES) | {"carry"} == set(POINT_TRANSITIONS) == set(POINT_ALLOWED) | {"carry"}
+
+
+def _point_in(state: str, mission, leader, owner, setup) -> ActionPoint:
+    priority = ActionPoint.Priority.HIGH if setup == "high" else ActionPoint.Priority.NORMAL
+    point = action_point_create(mission, leader, **point_fields(owner, priority=priority))
+    if state == "draft":
+        return point
+    point_transition(point, "open", leader)
+    if state in ("in_progress", "done") or setup == "evidence":
+        progress_post(point, owner, text="Minutes.", files=[pdf()])
+    if state == "done":
+        point_transition(point, "complete", owner)
+    point.refresh_from_db()
+    return point
+
+
+@pytest.mark.parametrize("name", sorted(POINT_ROUTES))
+@pytest.mark.parametrize("scope", ["own", "other"])
+def test_point_transition_matrix(cast, owner, name, scope):
+    """Each cell: the step is taken, refused as "may not" (TransitionNotPermitted) or as
+    "cannot see" (MissionNotFound); a refused step changes nothing."""
+    people = {**cast, "owner": owner, "member": UserFactory(username="member-matrix")}
+    if scope == "own":
+        mission = make_mission("PAK", status="in_country")
+        leader, member, point_owner = people["leader"], people["member"], owner
+    else:
+        mission = make_mission("NPL", status="in_country")
+        leader, member = UserFactory(username="leader-npl"), UserFactory(username="member-npl")
+        point_owner = UserFactory(username="owner-npl")
+    mission_leader_appoint(mission, leader)
+    team_member_grant(Nomination(mission=mission, participant=member))
+    source, setup, inputs = POINT_ROUTES[name]
+    outcomes = {}
+    for who in POINT_ACTORS:
+        point = _point_in(source, mission, leader, point_owner, setup)
+        try:
+            point_transition(point, name, people[who], **inputs)
+        except (TransitionNotPermitted, MissionNotFound) as refused:
+            outcomes[who] = type(refused).__name__
+            point.refresh_from_db()
+            assert point.status == source, (who, name)
+        else:
+            outcomes[who] = "taken"
+    expected = {
+        who: "taken"
+        if who in POINT_ALLOWED[name] and (scope == "own" or who == "gcc")
+        else ("TransitionNotPermitted" if who in POINT_SEES[scope] else "MissionNotFound")
+        for who in POINT_ACTORS
+    }
+    assert outcomes == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_the_same_moment_send_each_reminder_once(on_postgres):
+    """Two beats (or a retried task) sweep the same points at once, in two connections:
+    every reminder is claimed by exactly one of them, and written once to the outbox."""
+    import threading
+
+    from django.db import connection
+
+    leader, owner = UserFactory(username="leader-race"), UserFactory(username="owner-race")
+    mission = make_mission("PAK", status="follow_up", in_country_from=datetime.date(2026, 3, 1))
+    mission_leader_appoint(mission, leader)
+    for number in range(40):
+        point = action_point_create(
+            mission,
+            leader,
+            **point_fields(owner, due_on=today() + datetime.timedelta(days=number % 3)),
+        )
+        point_transition(point, "open", leader)
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def sweep(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = remind_action_points(today())
+        except BaseException as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep, args=(i,), daemon=True) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 40
+    assert PointReminder.objects.count() == 40
+    assert Notification.objects.filter(event__startswith="point:").count() == 40
