@@ -546,7 +546,7 @@ def test_two_sweeps_at_the_same_moment_send_each_reminder_once(on_postgres):
     from django.db import connection
 
     leader, owner = UserFactory(username="leader-race"), UserFactory(username="owner-race")
-    mission = make_mission("PAK", status="follow_up", in_country_from=datetime.date(2026, 3, 1))
+    mission = make_mission("PAK", status="in_country", in_country_from=datetime.date(2026, 3, 1))
     mission_leader_appoint(mission, leader)
     for number in range(40):
         point = action_point_create(
