@@ -13,6 +13,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.dateparse import parse_datetime
@@ -93,7 +94,10 @@ class OwnerField(forms.CharField):
     """The owner of a point, typed as their user name or e-mail address."""
 
     default_error_messages = {
-        "unknown": _("No active user has this user name or e-mail address."),
+        "unknown": _(
+            "No active user has this user name: give their user name, or the e-mail address of "
+            "someone new to ICSM (they will be invited to set a password)."
+        ),
         "ambiguous": _("Several users have this e-mail address: give the user name."),
     }
 
@@ -112,7 +116,14 @@ class OwnerField(forms.CharField):
         if exact:
             return exact[0]
         if not users:
-            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+            # Someone new to ICSM: an address, for whom the service makes an account.
+            try:
+                validate_email(value)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    self.error_messages["unknown"], code="unknown"
+                ) from None
+            return value
         if len(users) > 1:
             raise forms.ValidationError(self.error_messages["ambiguous"], code="ambiguous")
         return users[0]
@@ -173,7 +184,10 @@ class ActionPointForm(forms.Form):
         label=_("Owner"),
         required=False,
         widget=forms.TextInput(attrs={"maxlength": OWNER_MAX_LENGTH, "autocomplete": "off"}),
-        help_text=_("Who reports progress: their user name or e-mail address in ICSM."),
+        help_text=_(
+            "Who reports progress: their user name or e-mail address in ICSM, or the e-mail "
+            "address of someone new to ICSM, who is then invited."
+        ),
     )
     due_on = forms.DateField(
         label=_("Due date"),

@@ -42,6 +42,7 @@ from missions.models.followup import LIVE_POINT_STATES, PointStatus
 from missions.selectors.followup import action_points_visible_to, plans_visible_to
 from missions.selectors.missions import mission_for_update
 from missions.services.notices import notify, notify_many, site_url
+from missions.services.team import account_invitation_send, person_for_email
 from missions.workflow import StaleTransition, Status, TransitionNotPermitted, holds
 
 logger = logging.getLogger(__name__)
@@ -153,13 +154,26 @@ def _clean_point(mission: Mission, fields: dict) -> dict:
     return cleaned
 
 
+def _owner(fields: dict, mission: Mission) -> dict:
+    """An owner given as an e-mail address with no account: an account is made for them and
+    they are invited to set their password, as a nominee is."""
+    owner = fields.get("owner")
+    if not isinstance(owner, str):
+        return fields
+    person, is_new = person_for_email(owner.strip())
+    if is_new:
+        account_invitation_send(person, f"point:{mission.pk}:{timezone.now().timestamp()}")
+    return {**fields, "owner": person}
+
+
 def action_point_create(mission: Mission | int, user, **fields) -> ActionPoint:
-    """A new draft action point on the mission, numbered and referenced once."""
+    """A new draft action point on the mission, numbered and referenced once. The owner may
+    be a user, or the e-mail address of someone new to ICSM (invited as a nominee is)."""
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not may_draft(current, user):
             raise PermissionDenied("Only the team drafts action points, while in the country.")
-        cleaned = _clean_point(current, fields)
+        cleaned = _clean_point(current, _owner(fields, current))
         clusters = cleaned.pop("clusters", None)
         number = (
             ActionPoint.objects.filter(mission=current).aggregate(n=Max("number"))["n"] or 0
@@ -210,6 +224,7 @@ def action_point_update(
                 "Someone changed this action point while you were editing it. Nothing was "
                 "saved: check the point and type your change again."
             )
+        fields = _owner(fields, current.mission)
         cleaned = _clean_point(current.mission, {**_current_fields(current), **fields})
         clusters = cleaned.pop("clusters", None)
         for name, value in cleaned.items():

@@ -47,7 +47,7 @@ from missions.services.notices import (
 )
 from missions.services.permissions import invitation_grant, team_member_grant, team_member_revoke
 from missions.services.tor import tor_current
-from missions.workflow import PLANNING_STATES, Status, holds
+from missions.workflow import PLANNING_STATES, MissionNotFound, Status, holds
 
 logger = logging.getLogger(__name__)
 
@@ -450,6 +450,8 @@ def account_invitation_email(notification) -> EmailMessage | None:
     token = default_token_generator.make_token(user)
     context = {
         "user": user,
+        # Why the account was made: a nomination to a team, or an action point to own.
+        "as_owner": ":point:" in notification.event,
         "set_password_url": site_url(reverse("password_reset_confirm", args=[uid, token])),
         "login_url": site_url(reverse("login")),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
@@ -461,7 +463,7 @@ def account_invitation_email(notification) -> EmailMessage | None:
     return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
-def _participant_for(email: str, full_name: str):
+def person_for_email(email: str, full_name: str = ""):
     """The user with this e-mail address, or a new account for them (second item True)."""
     User = get_user_model()
     existing = User.objects.filter(email__iexact=email).order_by("-is_active", "pk").first()
@@ -582,7 +584,7 @@ def nomination_create(
         agency_pk = getattr(agency, "pk", agency)
         if not Organisation.objects.filter(pk=agency_pk).exists():
             raise ValidationError({"agency": "Choose the participant's agency."})
-        participant, is_new = _participant_for(email, full_name)
+        participant, is_new = person_for_email(email, full_name)
         try:
             # The savepoint turns a second live nomination (raced or not) into a message.
             with transaction.atomic():
@@ -673,7 +675,7 @@ def _locked_nomination(nomination: Nomination | int, user) -> tuple[Mission, Nom
         else Nomination.objects.filter(pk=pk).values_list("mission_id", flat=True).first()
     )
     if mission_id is None:
-        raise PermissionDenied("No such nomination.")
+        raise MissionNotFound("No such nomination.")
     current = mission_for_update(user, mission_id)
     locked = (
         Nomination.objects.select_for_update(of=("self",))
@@ -682,7 +684,7 @@ def _locked_nomination(nomination: Nomination | int, user) -> tuple[Mission, Nom
         .first()
     )
     if locked is None:
-        raise PermissionDenied("No such nomination.")
+        raise MissionNotFound("No such nomination.")
     return current, locked
 
 

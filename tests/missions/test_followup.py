@@ -576,3 +576,17 @@ def test_two_sweeps_at_the_same_moment_send_each_reminder_once(on_postgres):
     assert sum(results) == 40
     assert PointReminder.objects.count() == 40
     assert Notification.objects.filter(event__startswith="point:").count() == 40
+
+
+def test_an_owner_new_to_icsm_is_invited_to_set_a_password(cast, mission):
+    point = action_point_create(
+        mission, cast["member"], **point_fields("new.owner@ngo.example", text="A point.")
+    )
+    owner = point.owner
+    assert owner.email == "new.owner@ngo.example" and not owner.has_usable_password()
+    invitation = Notification.objects.get(user=owner, builder="account_invitation")
+    assert notification_send(invitation.pk) is True
+    (message,) = mail.outbox
+    assert message.to == ["new.owner@ngo.example"]
+    assert "owner of an action point" in message.body
+    assert "/account/set-password/" in message.body

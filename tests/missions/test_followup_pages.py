@@ -297,7 +297,10 @@ def test_a_refused_draft_shows_the_error_at_its_field_and_keeps_what_was_typed(
     response = client.post(address, draft_post(addressee_role="", owner="nobody-here"))
     assert response.status_code == 400
     form = response.context["draft_form"]
-    assert form.errors["owner"] == ["No active user has this user name or e-mail address."]
+    assert form.errors["owner"] == [
+        "No active user has this user name: give their user name, or the e-mail address of "
+        "someone new to ICSM (they will be invited to set a password)."
+    ]
     # The owner was wrong first: the service has not been asked yet.
     response = client.post(address, draft_post(addressee_role=""))
     assert response.status_code == 400
