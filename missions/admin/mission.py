@@ -9,6 +9,7 @@ that nobody saved the mission since the page was shown), and takes the steps it 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
@@ -27,7 +28,7 @@ from missions.selectors.missions import mission_for_update, missions_visible_to,
 from missions.services.intake import MissionChanged, mission_version
 from missions.services.mission import mission_transition
 from missions.services.triage import triage_note_check, triage_note_editable, triage_note_save
-from missions.workflow import Status, TransitionError
+from missions.workflow import Status, TransitionError, TransitionNotPermitted
 
 # What a mission is and where it stands: the top of both the mission and the triage pages.
 HEADER_FIELDS = [
@@ -283,6 +284,9 @@ class MissionDeskMixin(ScopedAdminMixin):
     def _take_step(self, request, pk, name):
         try:
             log = mission_transition(pk, name, request.user, **self._step_inputs(request, name))
+        except TransitionNotPermitted as error:
+            # Staff who see the mission but may not take this step are refused, not sent back.
+            raise PermissionDenied(error.message) from None
         except TransitionError as error:
             self.message_user(request, error.message, messages.ERROR)
             for item in error.missing:

@@ -101,7 +101,7 @@ def _check_request_scope(user, country: Country, parent: Mission | None, own_pk=
                 {"parent": "The earlier mission must be another mission in the same country."}
             )
         if not missions_visible_to(user).filter(pk=parent.pk).exists():
-            raise PermissionDenied("No such earlier mission.")
+            raise MissionNotFound("No such earlier mission.")
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.db import transaction
 from clusters.models import Country, GlobalCluster
 from missions.models import Lesson, Mission
 from missions.selectors.missions import missions_visible_to
-from missions.workflow import REQUEST_STATES, holds
+from missions.workflow import REQUEST_STATES, MissionNotFound, holds
 
 TITLE_MAX_LENGTH = Lesson._meta.get_field("title").max_length
 TAGS_MAX_LENGTH = Lesson._meta.get_field("tags").max_length
@@ -18,6 +18,7 @@ TAG_MAX_LENGTH = 40
 TEXT_MAX_LENGTH = 5000
 
 WRITER_CODENAMES = ("plan_mission", "lead_mission", "serve_on_mission")
+NOT_A_WRITER = "You may not record lessons on this mission: its GCC, leader and team members do."
 
 MESSAGES = {
     "title_required": "Give the lesson a short title.",
@@ -109,14 +110,17 @@ def lesson_add(
     """Record a lesson or good practice on `mission`, written by `user`.
 
     Its GCC, leader and team members may, once the mission is past triage. The country is
-    the mission's unless given. Raises PermissionDenied (out of scope or not theirs: shown as
-    404) or ValidationError (keyed by field; nothing is saved).
+    the mission's unless given. Raises MissionNotFound (out of scope: a 404), PermissionDenied
+    (the user sees the mission but it is not theirs) or ValidationError (keyed by field;
+    nothing is saved).
     """
     pk = mission.pk if isinstance(mission, Mission) else mission
     with transaction.atomic():
         current = missions_visible_to(user).filter(pk=pk).first()
-        if current is None or not lesson_may_add(current, user):
-            raise PermissionDenied("No such mission.")
+        if current is None:
+            raise MissionNotFound("No such mission.")
+        if not lesson_may_add(current, user):
+            raise PermissionDenied(NOT_A_WRITER)
         if not lessons_open(current):
             raise ValidationError(
                 "Lessons can be recorded only on missions that have been through triage "

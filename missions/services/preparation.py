@@ -37,7 +37,7 @@ from missions.models import (
 from missions.models.mission import relevant_issues
 from missions.selectors.missions import mission_for_update, organises
 from missions.services.notices import notify, site_url
-from missions.workflow import ORGANISING_STATES, PLANNING_STATES, holds
+from missions.workflow import ORGANISING_STATES, PLANNING_STATES, MissionNotFound, holds
 
 BRIEFING_KINDS = (PDF, DOCX)
 # How far ahead an item not done is flagged "due soon".
@@ -658,7 +658,7 @@ def participant_travel_set(
     with transaction.atomic():
         mission_pk = Nomination.objects.filter(pk=pk).values_list("mission_id", flat=True).first()
         if mission_pk is None:
-            raise PermissionDenied("No such team member.")
+            raise MissionNotFound("No such team member.")
         current = mission_for_update(user, mission_pk)
         _check_editor(current, user)
         member = _member_of(current, pk)

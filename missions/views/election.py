@@ -2,10 +2,10 @@
 actions that go with it (the GCC opens with a deadline, moves it, closes, or records a small
 team's open agreement; members stand and vote).
 
-Thin: each view parses a form, calls one service, renders or redirects. Out of scope, or an
-action the user may not take, is a 404. Counts reach the template only for rounds that were
-counted (missions.services.election.election_rounds), and no message ever names the
-candidate voted for.
+Thin: each view parses a form, calls one service, renders or redirects. Out of scope is a
+404; a step the user may not take is refused (403) with the service's message. Counts reach
+the template only for rounds that were counted (missions.services.election.election_rounds),
+and no message ever names the candidate voted for.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -85,6 +85,9 @@ def _render_page(
 
 
 NOT_CAST = "Your vote is not cast yet."
+# The service's refusals (missions.services.election), checked here before the form is read.
+GCC_ONLY = "Only the GCC opens and closes the election."
+MEMBERS_ONLY = "Only the members of the mission's team stand and vote."
 
 
 def _message(error: ValidationError) -> str:
@@ -92,12 +95,10 @@ def _message(error: ValidationError) -> str:
 
 
 def _act(request: HttpRequest, pk: int, service, success) -> HttpResponse:
-    """Take one candidate step: out of role is a 404, a refusal a message."""
+    """Take one candidate step: out of role is refused (403), any other refusal a message."""
     mission = get_mission_for(request.user, pk)
     try:
         result = service(mission, request.user)
-    except PermissionDenied:
-        raise Http404("No such page.") from None
     except ValidationError as error:
         messages.error(request, _message(error))
     else:
@@ -106,10 +107,10 @@ def _act(request: HttpRequest, pk: int, service, success) -> HttpResponse:
 
 
 def _gcc_mission(request: HttpRequest, pk: int) -> Mission:
-    """The mission, for one of the GCC's steps: anyone else gets a 404."""
+    """The mission, for one of the GCC's steps: anyone else who sees it is refused (403)."""
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "plan_mission", mission):
-        raise Http404("No such page.")
+        raise PermissionDenied(GCC_ONLY)
     return mission
 
 
@@ -119,8 +120,6 @@ def _gcc_step(request: HttpRequest, mission: Mission, name: str, form: Form, cal
     if form.is_valid():
         try:
             result = call(form.cleaned_data)
-        except PermissionDenied:
-            raise Http404("No such page.") from None
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, _message(error))
@@ -208,13 +207,11 @@ def election_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 def election_stand_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if team_member(mission, request.user) is None:
-        raise Http404("No such page.")
+        raise PermissionDenied(MEMBERS_ONLY)
     form = StandForm(request.POST)
     if form.is_valid():
         try:
             election_stand(mission, request.user, form.cleaned_data["statement"])
-        except PermissionDenied:
-            raise Http404("No such page.") from None
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, _message(error))
@@ -244,7 +241,7 @@ def election_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if team_member(mission, request.user) is None:
-        raise Http404("No such page.")
+        raise PermissionDenied(MEMBERS_ONLY)
     rounds = election_rounds(mission)
     candidates = rounds[-1].candidates if rounds and rounds[-1].is_open else []
     form = VoteForm(request.POST, candidates=candidates)
@@ -256,8 +253,6 @@ def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     # With nothing to choose from (no round open, nobody standing) the service says why.
     try:
         election_vote(mission, request.user, choice)
-    except PermissionDenied:
-        raise Http404("No such page.") from None
     except ValidationError as error:
         if hasattr(error, "error_dict") and candidates:
             show_on_form(form, error)

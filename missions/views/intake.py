@@ -1,7 +1,9 @@
 """Request intake on the web: the RC/HC office's form, its documents, the HCT's endorsement
 and comments. Thin: each view parses the form, calls a service and renders.
 
-Out of scope or out of role answers 404, as everywhere else.
+Out of scope, or a form's page that is not the user's, answers 404, as everywhere else; a
+POST by someone who sees the request but may not do what it asks is refused (403) with a
+message saying so.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _save_and_maybe_submit(
                 except ValidationError as error:
                     form.add_error(field, error.messages)
                     raise
-    except (MissionNotFound, PermissionDenied):
+    except MissionNotFound:
         raise Http404("No such mission.") from None
     except RequestNotEditable as error:
         messages.error(request, str(error))
@@ -151,6 +153,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "submit_mission", mission):
+        if request.method == "POST":
+            raise PermissionDenied(
+                "You may not edit this request: only the RC/HC office that submits it does."
+            )
         raise Http404("No such page.")
     if not request_editable_by(mission, request.user):
         messages.info(
@@ -182,9 +188,12 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
 @require_POST
 def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
-    if not holds(request.user, "submit_mission", mission):
-        raise Http404("No such page.")
     attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
+    if not holds(request.user, "submit_mission", mission):
+        raise PermissionDenied(
+            "You may not remove documents from this request: only the RC/HC office that "
+            "submits it does."
+        )
     try:
         attachment_delete(attachment, request.user)
     except MissionNotFound:
@@ -203,7 +212,7 @@ def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) ->
 def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "endorse_mission", mission):
-        raise Http404("No such page.")
+        raise PermissionDenied("You may not record the HCT's agreement on this request.")
     if mission.status not in REQUEST_STATES:
         messages.error(
             request,
@@ -222,7 +231,7 @@ def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except MissionNotFound:
             raise Http404("No such mission.") from None
-        except (PermissionDenied, RequestNotEditable) as error:
+        except RequestNotEditable as error:
             messages.error(request, str(error))
             return redirect("missions:detail", pk=mission.pk)
         except ValidationError as error:

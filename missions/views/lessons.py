@@ -1,5 +1,6 @@
 """Lessons and good practice on the web: the search page, one lesson, and recording one on a
-mission. Thin: parse, call missions.lessons, render. Out of scope or out of role is a 404."""
+mission. Thin: parse, call missions.lessons, render. Out of scope, or the recording page of
+someone who may not record, is a 404; their POST is refused (403) with the service's message."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from missions.forms.lessons import LessonForm, LessonSearchForm
 from missions.selectors.lessons import get_lesson_for, lesson_search, lessons_mark_missions
 from missions.selectors.missions import get_mission_for
-from missions.services.lessons import lesson_add, lesson_may_add, lessons_open
+from missions.services.lessons import NOT_A_WRITER, lesson_add, lesson_may_add, lessons_open
 from missions.views.errors import errors_onto
 
 PAGE_SIZE = 20
@@ -43,14 +44,14 @@ def lesson_detail(request: HttpRequest, lesson_pk: int) -> HttpResponse:
 def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not lesson_may_add(mission, request.user):
+        if request.method == "POST":
+            raise PermissionDenied(NOT_A_WRITER)
         raise Http404("No such page.")
     form = LessonForm(request.POST or None, initial={"clusters": mission.requested_clusters.all()})
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
             lesson = lesson_add(mission, request.user, **form.cleaned_data)
-        except PermissionDenied:
-            raise Http404("No such page.") from None
         except ValidationError as problem:
             rest = errors_onto(form, problem)
             if hasattr(problem, "error_dict"):

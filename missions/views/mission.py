@@ -10,7 +10,7 @@ from missions.models import TRANSITION_NAMES
 from missions.selectors.missions import get_mission_for, missions_visible_to
 from missions.services.mission import mission_transition
 from missions.views.detail import render_detail
-from missions.workflow import MissionNotFound, Status, TransitionError
+from missions.workflow import MissionNotFound, Status, TransitionError, TransitionNotPermitted
 
 PAGE_SIZE = 50
 
@@ -57,6 +57,11 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
             "missing": {item.field: item.message for item in error.missing},
             "values": request.POST,
         }
-        return render_detail(request, mission, failed)
+        response = render_detail(request, mission, failed)
+        # Who sees the mission but may not take the step is refused (403), with the
+        # message; a step that is not possible now, or lacks something, is the form again.
+        if isinstance(error, TransitionNotPermitted):
+            response.status_code = 403
+        return response
     messages.success(request, f"Done: the mission is now {Status(log.target).label.lower()}.")
     return redirect("missions:detail", pk=mission.pk)

@@ -2,8 +2,8 @@
 papers) and logistics (dates in the country, the checklist per member and for the mission).
 Thin: each view parses the form, calls missions.preparation and renders.
 
-Anyone who sees the mission reads these pages; out of scope or out of role for an action
-answers 404, as everywhere else.
+Anyone who sees the mission reads these pages; out of scope answers 404, as everywhere else,
+and an action the user may not take is refused (403) with the service's message.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ from missions.services.preparation import (
 from missions.views.errors import errors_onto
 from missions.views.files import private_file_response
 
+# The service's refusals (missions.services.preparation), checked here before the form is read.
+ORGANISERS_ONLY = "Only the GCC and the mission leader change this."
+UPLOADERS_ONLY = "Only the issue's focal points and the GCC upload its briefing."
+
 # Cross-cutting issues --------------------------------------------------------------------------
 
 
@@ -73,7 +77,7 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
         try:
             if action == "coverage":
                 if not organises(user, mission):
-                    raise Http404("No such page.")
+                    raise PermissionDenied(ORGANISERS_ONLY)
                 if not preparation_may_edit(mission, user):
                     raise ValidationError(not_editable_message(mission))
                 coverage_form = CoverageForm(request.POST, mission=mission)
@@ -91,7 +95,7 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
                     return redirect("missions:issue_coverage", pk=mission.pk, issue_pk=issue.pk)
             elif action == "upload":
                 if not briefing_uploader(mission, user, issue):
-                    raise Http404("No such page.")
+                    raise PermissionDenied(UPLOADERS_ONLY)
                 if not briefing_may_upload(mission, user, issue):
                     raise ValidationError(not_editable_message(mission))
                 briefing_form = BriefingForm(request.POST, request.FILES)
@@ -101,8 +105,6 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
                     return redirect("missions:issue_coverage", pk=mission.pk, issue_pk=issue.pk)
             else:
                 raise Http404("No such action.")
-        except PermissionDenied:
-            raise Http404("No such page.") from None
         except ValidationError as problem:
             form = coverage_form if coverage_form is not None else briefing_form
             error = errors_onto(form if form is not None else Form(), problem)
@@ -240,7 +242,7 @@ def logistics(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if not organises(user, mission):
-            raise Http404("No such page.")
+            raise PermissionDenied(ORGANISERS_ONLY)
         if not preparation_may_edit(mission, user):
             error = not_editable_message(mission)
         else:
@@ -251,8 +253,6 @@ def logistics(request: HttpRequest, pk: int) -> HttpResponse:
             if all(checked):
                 try:
                     changed = _logistics_save(mission, user, grid, forms)
-                except PermissionDenied:
-                    raise Http404("No such page.") from None
                 except ValidationError:
                     error = _("Nothing was saved: correct what is marked below.")
                 else:

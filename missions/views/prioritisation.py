@@ -1,6 +1,7 @@
 """The Task Team board: every forwarded request, ranked; scoring, ranking and decisions.
 
-Task Team members act on it; HCSS sees it read-only. Anyone else gets 404.
+Task Team members act on it; HCSS sees it read-only, and is refused (403, with the reason)
+what it asks to do on it. Anyone else gets 404.
 """
 
 from django.contrib import messages
@@ -23,7 +24,22 @@ from missions.services.prioritisation import (
     scores_by,
     task_team_board,
 )
-from missions.workflow import BOARD_STATES, MissionNotFound, Status, TransitionError
+from missions.workflow import (
+    BOARD_STATES,
+    MissionNotFound,
+    Status,
+    TransitionError,
+    TransitionNotPermitted,
+)
+
+# What HCSS, who reads the board, is told when it posts to it. Scoring and ranking say what
+# their services say; the decision is one of the runner's steps, named as the runner does.
+SCORE_REFUSED = "Only Task Team members score requests."
+RANK_REFUSED = "Only Task Team members adjust the ranking."
+DECIDE_REFUSED = (
+    "You may not take the step 'Approve', 'Decline' or 'Defer' on this mission: only Task Team "
+    "members decide."
+)
 
 
 def _board_access(request: HttpRequest) -> bool:
@@ -81,24 +97,26 @@ def board_request(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_request(request, _board_mission(request, pk), can_act)
 
 
-def _acting_member(request: HttpRequest, pk: int):
-    if not _board_access(request):
-        raise Http404("No such page.")
-    return _board_mission(request, pk)
+def _acting_member(request: HttpRequest, pk: int, refusal: str):
+    """The request on the board, for a Task Team member; HCSS, who sees it, is refused."""
+    can_act = _board_access(request)
+    mission = _board_mission(request, pk)
+    if not can_act:
+        raise PermissionDenied(refusal)
+    return mission
 
 
 @login_required
 @require_POST
 def board_score(request: HttpRequest, pk: int) -> HttpResponse:
-    mission = _acting_member(request, pk)
+    mission = _acting_member(request, pk, SCORE_REFUSED)
     form = ScorecardForm(request.POST, criteria=active_criteria())
     if form.is_valid():
         try:
             score_record(mission, request.user, form.values())
-        except (ValidationError, PermissionDenied) as error:
-            messages_ = getattr(error, "messages", [str(error)])
+        except ValidationError as error:
             return _render_request(
-                request, mission, True, scorecard=form, error=" ".join(messages_)
+                request, mission, True, scorecard=form, error=" ".join(error.messages)
             )
         messages.success(
             request, "Your scores are saved. You can revise them until the Task Team decides."
@@ -110,16 +128,17 @@ def board_score(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def board_rank(request: HttpRequest, pk: int) -> HttpResponse:
-    mission = _acting_member(request, pk)
+    mission = _acting_member(request, pk, RANK_REFUSED)
     form = RankAdjustmentForm(request.POST)
     if form.is_valid():
         try:
             rank_adjust(
                 mission, request.user, form.cleaned_data["places"], form.cleaned_data["reason"]
             )
-        except (ValidationError, PermissionDenied) as error:
-            messages_ = getattr(error, "messages", [str(error)])
-            return _render_request(request, mission, True, rank=form, error=" ".join(messages_))
+        except ValidationError as error:
+            return _render_request(
+                request, mission, True, rank=form, error=" ".join(error.messages)
+            )
         messages.success(request, "The rank adjustment is recorded.")
         return redirect("task_team:board")
     return _render_request(request, mission, True, rank=form)
@@ -128,7 +147,7 @@ def board_rank(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    mission = _acting_member(request, pk)
+    mission = _acting_member(request, pk, DECIDE_REFUSED)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_request(request, mission, True, decision=form)
@@ -147,6 +166,8 @@ def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except MissionNotFound:
         raise Http404("No such mission.") from None
+    except TransitionNotPermitted as error:
+        raise PermissionDenied(error.message) from None
     except TransitionError as error:
         for item in error.missing:
             if item.field in form.fields:

@@ -1,8 +1,9 @@
 """The team on the web: the GCC's invitations, the invited focal points' page and nominations,
 the GCC's decisions, and the team page.
 
-Thin: each view parses a form, calls one service or selector, renders. Out of scope, or an
-action the user may not take, is a 404.
+Thin: each view parses a form, calls one service or selector, renders. Out of scope, or a
+page that is not the user's, is a 404; an action on something the user sees but may not take
+is refused (403) with the service's message, checked before the form is read.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         raise _not_found()
     planner = holds(request.user, "plan_mission", mission)
     if request.method == "POST" and not planner:
-        raise _not_found()
+        raise PermissionDenied("Only the GCC invites clusters to a mission.")
     form = None
     if planner:
         form = InvitationForm(_posted(request), mission=mission, invitations=visible)
@@ -90,8 +91,6 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
                     issues=form.cleaned_data["issues"],
                     message=form.cleaned_data["message"],
                 )
-            except PermissionDenied:
-                raise _not_found() from None
             except ValidationError as error:
                 show_on_form(form, error)
             else:
@@ -118,7 +117,7 @@ def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
     current = get_object_or_404(invitations_visible_to(request.user, mission), pk=invitation_pk)
     may_act = may_nominate_through(request.user, mission, current)
     if request.method == "POST" and not may_act:
-        raise _not_found()
+        raise PermissionDenied("You may not share this invitation.")
     share_form = ShareForm(_posted(request)) if may_act else None
     if request.method == "POST" and share_form.is_valid():
         try:
@@ -128,8 +127,6 @@ def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
                 emails=share_form.cleaned_data["emails"],
                 note=share_form.cleaned_data["note"],
             )
-        except PermissionDenied:
-            raise _not_found() from None
         except ValidationError as error:
             show_on_form(share_form, error)
         else:
@@ -163,6 +160,8 @@ def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, mission, list(invitations_visible_to(request.user, mission))
     )
     if not nominable:
+        if request.method == "POST":
+            raise PermissionDenied("You may not nominate through this invitation.")
         raise _not_found()
     chosen = next((i for i in nominable if str(i.pk) == request.GET.get("invitation")), None)
     if chosen is None and len(nominable) == 1:
@@ -176,8 +175,6 @@ def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user,
                 **form.nomination_fields(),
             )
-        except PermissionDenied:
-            raise _not_found() from None
         except ValidationError as error:
             show_on_form(form, error)
         else:
@@ -238,7 +235,7 @@ def nomination(request: HttpRequest, pk: int, nomination_pk: int) -> HttpRespons
 def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
     if not holds(request.user, "plan_mission", mission):
-        raise _not_found()
+        raise PermissionDenied("Only the GCC decides on nominations.")
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_nomination(request, mission, current, form)
@@ -246,8 +243,6 @@ def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) ->
         decided = nomination_decide(
             current, request.user, accept=form.accept, reason=form.cleaned_data["reason"]
         )
-    except PermissionDenied:
-        raise _not_found() from None
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             show_on_form(form, error)
@@ -275,6 +270,8 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
     if not (
         holds(request.user, "plan_mission", mission) or current.nominated_by_id == request.user.pk
     ):
+        if request.method == "POST":
+            raise PermissionDenied("You may not withdraw this nomination.")
         raise _not_found()
     if not may_withdraw(request.user, mission, current):
         messages.error(
@@ -287,8 +284,6 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
     if request.method == "POST" and form.is_valid():
         try:
             nomination_withdraw(current, request.user, reason=form.cleaned_data["reason"])
-        except PermissionDenied:
-            raise _not_found() from None
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))
@@ -338,11 +333,9 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 def team_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "plan_mission", mission):
-        raise _not_found()
+        raise PermissionDenied("Only the GCC confirms the team.")
     try:
         team_confirm(mission, request.user)
-    except PermissionDenied:
-        raise _not_found() from None
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
@@ -358,11 +351,8 @@ def nomination_account_invitation_view(
 ) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
     if not may_resend_account_invitation(request.user, mission, current):
-        raise _not_found()
-    try:
-        account_invitation_resend(current, request.user)
-    except PermissionDenied:
-        raise _not_found() from None
+        raise PermissionDenied("You may not send this person a new link.")
+    account_invitation_resend(current, request.user)
     messages.success(
         request, f"A new link to set a password is on its way to {current.participant.email}."
     )

@@ -1,8 +1,9 @@
 """The Terms of Reference on the web: read by everyone who sees the mission, edited by the GCC
 and the leader while the mission is planned, one version per save.
 
-Thin: each view parses a form, calls one service or selector, renders. Out of scope, or an
-action the user may not take, is a 404.
+Thin: each view parses a form, calls one service or selector, renders. Out of scope is a 404;
+a user who sees the mission but may not edit its ToR is refused (403) with the service's
+message.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -64,10 +65,11 @@ def _render_tor(
 
 
 def _editor_mission(request: HttpRequest, pk: int) -> Mission:
-    """The mission, if the user is one of its ToR's editors; 404 otherwise."""
+    """The mission, if the user is one of its ToR's editors. Out of scope is a 404; who sees
+    it but does not edit its ToR is refused before the form is read (as the service would)."""
     mission = get_mission_for(request.user, pk)
     if not organises(request.user, mission):
-        raise Http404("No such page.")
+        raise PermissionDenied("You may not edit these Terms of Reference.")
     return mission
 
 
@@ -86,8 +88,6 @@ def tor_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = _editor_mission(request, pk)
     try:
         tor_start(mission, request.user)
-    except PermissionDenied:
-        raise Http404("No such page.") from None
     except ValidationError as error:
         messages.error(request, _message(error))
     else:
@@ -110,8 +110,6 @@ def tor_save_view(request: HttpRequest, pk: int) -> HttpResponse:
             change_note=form.cleaned_data["change_note"],
             **form.sections(),
         )
-    except PermissionDenied:
-        raise Http404("No such page.") from None
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, problems in error.message_dict.items():
@@ -141,8 +139,6 @@ def tor_final_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("missions:tor", pk=mission.pk)
     try:
         version = tor_mark_final(mission, request.user, number=form.cleaned_data["number"])
-    except PermissionDenied:
-        raise Http404("No such page.") from None
     except ValidationError as error:
         messages.error(request, _message(error))
     else:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
 from missions.models import Ballot, Candidate, Election, Grade, Mission, Nomination, Notification
@@ -1045,9 +1046,10 @@ class TestPage:
     ):
         amina = stand_after_open(mission, team, cast)
         client.force_login(cast[who])
+        refused = escape("Only the members of the mission's team stand and vote.")
         for name in ("election_stand", "election_vote", "election_withdraw"):
             response = client.post(url(name, mission), {"candidate": amina.pk})
-            assert response.status_code == 404, name
+            assertContains(response, refused, status_code=403, msg_prefix=name)
         assert cast_ballots(Election.objects.get()) == 0
 
     def test_members_may_not_open_close_or_move_the_deadline(self, client, mission, team, cast):
@@ -1056,7 +1058,13 @@ class TestPage:
         client.force_login(user(team, "amina"))
         for name in ("election_open", "election_close", "election_extend", "election_agree"):
             data = {"closes_at": in_days(20).strftime("%Y-%m-%dT%H:%M"), "confirm": "on"}
-            assert client.post(url(name, mission), data).status_code == 404
+            response = client.post(url(name, mission), data)
+            assertContains(
+                response,
+                "Only the GCC opens and closes the election.",
+                status_code=403,
+                msg_prefix=name,
+            )
         assert Election.objects.get().is_open
 
     def test_actions_answer_only_to_post(self, client, mission, team, cast):

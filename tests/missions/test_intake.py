@@ -226,12 +226,17 @@ class TestEditRequest:
         assert mission.title == "Mission to PAK"
 
     @pytest.mark.parametrize("who", ["hct_pakistan", "hcss"])
-    def test_in_scope_users_who_may_not_edit_get_404(self, client, cast, who):
+    def test_in_scope_users_who_may_not_edit_get_404_for_the_form_and_403_for_a_post(
+        self, client, cast, who
+    ):
         mission = make_mission("PAK")
         client.force_login(cast[who])
         url = reverse("missions:edit", args=[mission.pk])
         assert client.get(url).status_code == 404
-        assert client.post(url, request_data(title="Hijacked")).status_code == 404
+        response = client.post(url, request_data(title="Hijacked"))
+        assertContains(response, "You may not edit this request", status_code=403)
+        mission.refresh_from_db()
+        assert mission.title == "Mission to PAK"
 
     def test_a_submitted_request_cannot_be_edited(self, client, cast):
         mission = make_mission("PAK", status="submitted")
@@ -502,7 +507,9 @@ class TestDocuments:
         )
         url = reverse("missions:attachment_delete", args=[mission.pk, attachment.pk])
         client.force_login(cast["hct_pakistan"])
-        assert client.post(url).status_code == 404
+        response = client.post(url)
+        assertContains(response, "You may not remove documents from this request", status_code=403)
+        assert mission.attachments.exists()
         client.force_login(cast["rc_hc_pakistan"])
         Mission.objects.filter(pk=mission.pk).update(status="submitted")
         client.post(url)

@@ -19,6 +19,7 @@ from missions.models import Lesson, Mission
 from missions.selectors.lessons import lesson_search, lessons_for_planning, lessons_visible_to
 from missions.services.lessons import lesson_add, lesson_may_add, tags_normalise
 from missions.services.permissions import mission_leader_appoint
+from missions.workflow import MissionNotFound
 from tests.factories import make_member, make_mission
 
 LIST_URL = reverse("lessons:list")
@@ -101,18 +102,28 @@ class TestRecordingALesson:
         assert list(lesson.clusters.all()) == [health]
         assert lesson.tags == "hct, action points"
 
-    @pytest.mark.parametrize(
-        "who", ["rc_hc_pakistan", "hct_pakistan", "rc_hc_nepal", "focal_health", "outsider"]
-    )
+    @pytest.mark.parametrize("who", ["rc_hc_nepal", "focal_health", "outsider"])
     def test_others_get_404_and_nothing_is_recorded(self, client, cast, closed_pakistan, who):
         client.force_login(cast[who])
         assert client.get(new_url(closed_pakistan)).status_code == 404
         assert client.post(new_url(closed_pakistan), FORM).status_code == 404
         assert not Lesson.objects.exists()
 
+    @pytest.mark.parametrize("who", ["rc_hc_pakistan", "hct_pakistan"])
+    def test_those_who_see_the_mission_but_did_not_run_it_are_refused_and_nothing_is_recorded(
+        self, client, cast, closed_pakistan, who
+    ):
+        client.force_login(cast[who])
+        assert client.get(new_url(closed_pakistan)).status_code == 404
+        response = client.post(new_url(closed_pakistan), FORM)
+        assertContains(response, "You may not record lessons on this mission", status_code=403)
+        assert not Lesson.objects.exists()
+
     def test_service_refuses_someone_not_on_the_mission(self, cast, closed_pakistan):
         with pytest.raises(PermissionDenied):
             lesson_add(closed_pakistan, cast["rc_hc_pakistan"], **FORM)
+        with pytest.raises(MissionNotFound):
+            lesson_add(closed_pakistan, cast["rc_hc_nepal"], **FORM)
         assert not lesson_may_add(closed_pakistan, cast["hct_pakistan"])
         assert not Lesson.objects.exists()
 

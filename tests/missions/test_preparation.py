@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -46,6 +47,9 @@ from tests.factories import UserFactory, make_member, make_mission, make_team, r
 
 Mode = IssueCoverage.Mode
 Status = LogisticsEntry.Status
+# The refusals of those who see the mission but may not act, as the 403 page shows them.
+ORGANISERS_ONLY = "Only the GCC and the mission leader change this."
+UPLOADERS_ONLY = escape("Only the issue's focal points and the GCC upload its briefing.")
 
 
 def today() -> datetime.date:
@@ -308,13 +312,13 @@ class TestBriefing:
             "This file is a PNG image. A briefing paper must be a PDF or a Word document (DOCX)."
         ]
 
-    def test_another_issues_focal_point_gets_404(self, client, cast, mission, cci_age, settings):
+    def test_another_issues_focal_point_is_refused(self, client, cast, mission, cci_age, settings):
         client.force_login(cci_age)
         response = client.post(
             self.url(mission, "gender"),
             {"action": "upload", "briefing": upload("x.pdf", pdf_bytes())},
         )
-        assert response.status_code == 404
+        assertContains(response, UPLOADERS_ONLY, status_code=403)
         with pytest.raises(PermissionDenied):
             briefing_upload(mission, cci_age, issue("gender"), upload("x.pdf", pdf_bytes()))
         assert stored_files(settings) == []
@@ -329,7 +333,8 @@ class TestBriefing:
         response = client.post(
             self.url(mission), {"action": "upload", "briefing": upload("x.pdf", pdf_bytes())}
         )
-        assert response.status_code == 404
+        assertContains(response, UPLOADERS_ONLY, status_code=403)
+        assert not IssueCoverage.objects.exclude(briefing="").exists()
 
     def test_a_focal_point_of_an_uninvited_mission_gets_404(self, client, cast):
         other = make_mission("PAK", status="in_planning", title="Not invited")
@@ -745,8 +750,10 @@ def test_in_scope_readers_see_the_pages_but_may_not_act(client, cast, mission, w
             assert response.status_code == 200, name
         elif name == "upload" and who == "cci_gender":
             assert response.status_code == 200, name  # their own issue: the form says what is wrong
+        elif name == "upload":
+            assertContains(response, UPLOADERS_ONLY, status_code=403)
         else:
-            assert response.status_code == 404, name
+            assertContains(response, ORGANISERS_ONLY, status_code=403)
     mission.refresh_from_db()
     assert mission.in_country_from is None
     assert IssueCoverage.objects.get().mode == Mode.BRIEFING

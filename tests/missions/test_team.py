@@ -31,6 +31,7 @@ from missions.services.team import (
     team_confirm,
     team_overview,
 )
+from missions.workflow import MissionNotFound
 from tests.factories import UserFactory, make_invitation, make_member, make_mission, make_team
 
 User = get_user_model()
@@ -214,12 +215,20 @@ class TestInviting:
         assertContains(response, "only while the mission is approved or in planning")
         assert not Invitation.objects.exists()
 
-    @pytest.mark.parametrize("role", ["hcss", "focal_health", "task_team", "rc_hc_pakistan"])
-    def test_only_the_gcc_invites(self, client, cast, mission, health, role):
+    @pytest.mark.parametrize(
+        "role, sees_invitations",
+        [("hcss", True), ("focal_health", True), ("task_team", False), ("rc_hc_pakistan", False)],
+    )
+    def test_only_the_gcc_invites(self, client, cast, mission, health, role, sees_invitations):
         client.force_login(cast[role])
         response = client.post(url("invitations", mission.pk), {"clusters": [cluster("wash").pk]})
 
-        assert response.status_code == 404
+        # Who sees the invitations is refused, and told why; for the others the page is not
+        # theirs to see.
+        if sees_invitations:
+            assertContains(response, "Only the GCC invites clusters to a mission.", status_code=403)
+        else:
+            assert response.status_code == 404
         with pytest.raises(PermissionDenied):
             invitations_send(mission, cast[role], clusters=[cluster("wash")])
         assert Invitation.objects.filter(mission=mission).count() == 1
@@ -558,16 +567,22 @@ class TestDeciding:
         with pytest.raises(ValidationError):
             nomination_decide(nomination, cast["gcc"], accept=False, reason="Changed my mind.")
 
-    @pytest.mark.parametrize("role", ["focal_health", "hcss", "task_team"])
-    def test_only_the_gcc_decides(self, client, cast, mission, health, role):
+    @pytest.mark.parametrize(
+        "role, sees_nomination", [("focal_health", True), ("hcss", True), ("task_team", False)]
+    )
+    def test_only_the_gcc_decides(self, client, cast, mission, health, role, sees_nomination):
         nomination = nominate(mission, health, cast["focal_health"])
         client.force_login(cast[role])
         response = client.post(
             url("nomination_decide", mission.pk, nomination.pk),
             {"decision": "accept", "reason": "Why not."},
         )
-        assert response.status_code == 404
-        with pytest.raises(PermissionDenied):
+        # Who sees the nomination is refused, and told why; the Task Team does not see it.
+        if sees_nomination:
+            assertContains(response, "Only the GCC decides on nominations.", status_code=403)
+        else:
+            assert response.status_code == 404
+        with pytest.raises(PermissionDenied if sees_nomination else MissionNotFound):
             nomination_decide(nomination, cast[role], accept=True, reason="Why not.")
         nomination.refresh_from_db()
         assert nomination.status == Nomination.Status.PROPOSED
@@ -836,7 +851,8 @@ class TestConfirmingTheTeam:
     def test_only_the_gcc_confirms(self, client, cast, mission, health, role):
         make_team(mission, 2)
         client.force_login(cast[role])
-        assert client.post(url("team_confirm", mission.pk)).status_code == 404
+        response = client.post(url("team_confirm", mission.pk))
+        assertContains(response, "Only the GCC confirms the team.", status_code=403)
         mission.refresh_from_db()
         assert mission.team_confirmed_at is None
 
@@ -1008,7 +1024,9 @@ class TestScope:
         assert client.get(url("invitations", mission.pk)).status_code == 404
         assert client.get(url("invitation", mission.pk, health.pk)).status_code == 404
         assert client.get(url("nomination", mission.pk, nominated.pk)).status_code == 404
-        assert client.post(url("team_confirm", mission.pk)).status_code == 404
+        # The team page is theirs to see, confirming it is not.
+        response = client.post(url("team_confirm", mission.pk))
+        assertContains(response, "Only the GCC confirms the team.", status_code=403)
 
     def test_hcss_sees_all_planning(self, client, cast, mission, health, nominated):
         client.force_login(cast["hcss"])

@@ -281,7 +281,7 @@ class TestTakingAStep:
         mission = new_mission("PAK")
         client.force_login(cast["hct_pakistan"])
         response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
-        assert response.status_code == 200
+        assert response.status_code == 403
         assert response.context["mission"].pk == mission.pk
         assert status_of(mission) == "draft"
         assert not TransitionLog.objects.filter(mission=mission).exists()
@@ -292,7 +292,7 @@ class TestTakingAStep:
         mission = new_mission("PAK")
         client.force_login(cast["hct_pakistan"])
         response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
-        assertContains(response, "You may not take the step", status_code=200)
+        assertContains(response, "You may not take the step", status_code=403)
 
     def test_hcss_without_the_submit_permission_is_told_so_and_nothing_changes(
         self, client, cast, new_mission
@@ -300,9 +300,9 @@ class TestTakingAStep:
         mission = new_mission("PAK")
         client.force_login(cast["hcss"])
         response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
-        assert response.status_code == 200
-        assertContains(response, "You may not take the step")
-        assertContains(response, "Submit the request")  # the step named in the message
+        assertContains(response, "You may not take the step", status_code=403)
+        # The step is named in the message.
+        assertContains(response, "Submit the request", status_code=403)
         assert status_of(mission) == "draft"
         assert not TransitionLog.objects.filter(mission=mission).exists()
 
