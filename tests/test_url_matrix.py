@@ -1093,8 +1093,10 @@ def check_cell(client: Client, method: str, path: str, data: dict, outcome: Outc
                 transaction.set_rollback(True)
                 return f"got 500 ({type(error).__name__}: {error})"
             problem = outcome.problem(response, path)
-            if hasattr(response, "close"):
-                response.close()
+            # (Not response.close(): it sends request_finished, whose close_old_connections
+            # drops PostgreSQL's connection in the middle of the module's transaction.)
+            for close in getattr(response, "_resource_closers", ()):
+                close()
             if (
                 not problem
                 and method == "POST"
