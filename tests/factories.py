@@ -204,3 +204,25 @@ def make_open_point(mission: Mission, number: int = 1):
         verification="A means of verification",
         status="open",
     )
+
+
+def point_fields(owner, **overrides) -> dict:
+    """What a team types for a complete action point (due in a month from today)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from missions.models import ActionPoint
+
+    fields = {
+        "text": "Set up a joint needs assessment working group in Sindh.",
+        "addressee_kind": ActionPoint.Addressee.ROLE,
+        "addressee_role": "The HCT",
+        "level": ActionPoint.Level.COUNTRY,
+        "owner": owner,
+        "due_on": timezone.localdate() + datetime.timedelta(days=30),
+        "indicator": "Working group meets monthly.",
+        "verification": "Minutes of its meetings.",
+    }
+    fields.update(overrides)
+    return fields

@@ -37,7 +37,7 @@ from missions.services.followup import (
     progress_post,
 )
 from missions.services.permissions import mission_leader_appoint, team_member_grant
-from tests.factories import UserFactory, make_mission
+from tests.factories import UserFactory, make_mission, point_fields
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -74,21 +74,6 @@ def mission(cast):
     cast["member"] = member
     team_member_grant(Nomination(mission=mission, participant=member))
     return mission
-
-
-def point_fields(owner, **overrides):
-    fields = {
-        "text": "Set up a joint needs assessment working group in Sindh.",
-        "addressee_kind": ActionPoint.Addressee.ROLE,
-        "addressee_role": "The HCT",
-        "level": ActionPoint.Level.COUNTRY,
-        "owner": owner,
-        "due_on": today() + datetime.timedelta(days=30),
-        "indicator": "Working group meets monthly.",
-        "verification": "Minutes of its meetings.",
-    }
-    fields.update(overrides)
-    return fields
 
 
 def opened(mission, leader, owner, **overrides):
