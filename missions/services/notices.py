@@ -138,7 +138,7 @@ def notify_many(items: list[tuple]) -> list[int]:
         rows.append(
             Notification(user=user, mission=mission, event=event, subject=subject, body=body)
         )
-    created = [n.pk for n in Notification.objects.bulk_create(rows, batch_size=500)]
+    created = [n.pk for n in Notification.objects.bulk_create(rows, batch_size=1000)]
     if created:
         OUTBOX.fire_on_commit(created)
     return created
