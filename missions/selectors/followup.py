@@ -40,6 +40,13 @@ def _focal_cluster_ids(user):
     )
 
 
+def _team_mission_ids(user):
+    """The missions whose team `user` is on or leads."""
+    return MissionUserObjectPermission.objects.filter(
+        user=user, permission__codename__in=("serve_on_mission", "lead_mission")
+    ).values("content_object")
+
+
 def action_points_visible_to(user) -> QuerySet[ActionPoint]:
     """The action points `user` may see.
 
@@ -52,16 +59,17 @@ def action_points_visible_to(user) -> QuerySet[ActionPoint]:
         return ActionPoint.objects.none()
     if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
         return ActionPoint.objects.all()
-    team = MissionUserObjectPermission.objects.filter(
-        user=user,
-        content_object=OuterRef("mission"),
-        permission__codename__in=("serve_on_mission", "lead_mission"),
-    )
+    # Each branch is an IN over an indexed foreign key (mission, owner, plan), so that the
+    # database reads only the user's rows, not every point of every mission.
     return ActionPoint.objects.filter(
-        Exists(team)
+        Q(mission__in=_team_mission_ids(user))
         | Q(owner=user)
-        | Q(mission__country__in=_country_ids(user))
-        | Q(plan__country_cluster__global_cluster__in=_focal_cluster_ids(user))
+        | Q(mission__in=Mission.objects.filter(country__in=_country_ids(user)).values("pk"))
+        | Q(
+            plan__in=ImprovementPlan.objects.filter(
+                country_cluster__global_cluster__in=_focal_cluster_ids(user)
+            ).values("pk")
+        )
     )
 
 
@@ -72,13 +80,8 @@ def plans_visible_to(user) -> QuerySet[ImprovementPlan]:
         return ImprovementPlan.objects.none()
     if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
         return ImprovementPlan.objects.all()
-    team = MissionUserObjectPermission.objects.filter(
-        user=user,
-        content_object=OuterRef("mission"),
-        permission__codename__in=("serve_on_mission", "lead_mission"),
-    )
     return ImprovementPlan.objects.filter(
-        Exists(team)
+        Q(mission__in=_team_mission_ids(user))
         | Q(mission__country__in=_country_ids(user))
         | Q(country_cluster__global_cluster__in=_focal_cluster_ids(user))
         | Q(supported_by=user)
