@@ -96,7 +96,7 @@ def run(count: int) -> int:
     from clusters.models import Country
     from clusters.services import role_grant
     from missions.models import Mission
-    from reports.services import document_render
+    from reports.services.document import document_render
     from tests.factories import (
         UserFactory,
         make_member,

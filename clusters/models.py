@@ -35,6 +35,9 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Where mission reports go (a lead agency's or consortium's coordination desk); blank when
+    # nobody gave one. Pre-fills the distribution lists.
+    report_email = models.EmailField("address for mission reports", blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -64,6 +64,9 @@ TEAM_STATES = (*ORGANISING_STATES, Status.IN_COUNTRY)
 LEADING_STATES = (Status.IN_COUNTRY, Status.REPORTING, Status.FOLLOW_UP)
 # A mission that has taken place (or is taking place): it can be followed up, it teaches.
 TOOK_PLACE_STATES = (*LEADING_STATES, Status.CLOSED)
+# The team writes its report from the day it leaves the country; a correction after the
+# distribution is a new version, sent to the list again once final.
+REPORT_STATES = (Status.REPORTING, Status.FOLLOW_UP)
 
 # The Task Team's decisions (transitions), which OCHA communicates to the country.
 DECISION_TRANSITIONS = ("approve", "decline", "defer")

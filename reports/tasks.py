@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from reports.services import RENDER, document_render
+from reports.services.document import RENDER, document_render
 
 logger = logging.getLogger(__name__)
 

@@ -226,3 +226,23 @@ def point_fields(owner, **overrides) -> dict:
     }
     fields.update(overrides)
     return fields
+
+
+def make_final_report(mission: Mission, *, recipients: int = 1, **sections):
+    """A final report (version 1) and a distribution list, as `distribute_report` needs (set up
+    directly)."""
+    from missions.models import MissionReport, ReportRecipient, ReportVersion
+
+    report, _ = MissionReport.objects.get_or_create(mission=mission)
+    text = {"summary": "The mission's summary.", "conclusions": "What the team concluded."}
+    text.update(sections)
+    version = ReportVersion.objects.create(report=report, number=1, **text)
+    report.final_version = version
+    report.save(update_fields=["final_version"])
+    for index in range(recipients):
+        ReportRecipient.objects.create(
+            mission=mission,
+            name=f"Recipient {index + 1}",
+            email=f"recipient-{mission.pk}-{index + 1}@example.org",
+        )
+    return version

@@ -27,6 +27,12 @@ from missions.models.mission import (
 from missions.models.notices import Notification, ReminderSent
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.prioritisation import RankAdjustment, Score, ScoringCriterion
+from missions.models.report import (
+    MissionReport,
+    ReportFinding,
+    ReportRecipient,
+    ReportVersion,
+)
 from missions.models.team import Grade, Invitation, Nomination
 from missions.models.tor import TermsOfReference, ToRVersion
 
@@ -57,7 +63,11 @@ __all__ = [
     "Mission",
     "MissionGroupObjectPermission",
     "MissionUserObjectPermission",
+    "MissionReport",
     "Nomination",
+    "ReportFinding",
+    "ReportRecipient",
+    "ReportVersion",
     "Notification",
     "RankAdjustment",
     "ReminderSent",

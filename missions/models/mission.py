@@ -18,6 +18,7 @@ from clusters.models import Country, CrossCuttingIssue, GlobalCluster
 from formats.people import person
 from missions.models.followup import PointStatus
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
+from missions.models.report import MissionReport
 from missions.models.team import Nomination
 from missions.models.tor import TermsOfReference
 from missions.workflow import (
@@ -246,6 +247,25 @@ def action_points_settled(mission: Mission) -> list[Missing]:
             "to a follow-up mission): " + ", ".join(p.reference for p in unsettled) + ".",
         )
     ]
+
+
+@Guard
+def report_final(mission: Mission) -> list[Missing]:
+    report = MissionReport.objects.filter(mission=mission).only("final_version").first()
+    if report is None or report.final_version_id is None:
+        return [Missing("report", "Mark the report final.")]
+    if report.versions.order_by("-number").values_list("pk", flat=True)[0] != (
+        report.final_version_id
+    ):
+        return [Missing("report", "Mark the report's current version final.")]
+    return []
+
+
+@Guard
+def distribution_listed(mission: Mission) -> list[Missing]:
+    if not mission.report_recipients.exists():
+        return [Missing("recipients", "Put at least one address on the distribution list.")]
+    return []
 
 
 @Guard
@@ -507,6 +527,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.REPORTING,
         target=Status.FOLLOW_UP,
         permission=may("lead_mission"),
+        conditions=[report_final, distribution_listed],
         custom={"label": "Distribute the report"},
     )
     def distribute_report(self):

@@ -14,7 +14,7 @@ from clusters.models import Role
 from clusters.services import role_grant
 from missions.services.tor import tor_save, tor_start
 from reports.models import Document
-from reports.services import document_request
+from reports.services.document import document_request
 from tests.factories import UserFactory, make_mission
 from tests.integration.conftest import wait_for
 

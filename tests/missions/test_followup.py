@@ -402,9 +402,10 @@ class TestReminders:
 
 class TestDigest:
     def test_the_leader_gets_one_digest_a_week(self, cast, mission, owner):
-        opened(mission, cast, owner, due_on=today() - datetime.timedelta(days=2))
-        Notification.objects.all().delete()
         monday = today() - datetime.timedelta(days=today().weekday())
+        # Due two days before the Monday: it became overdue in the week the digest tells of.
+        opened(mission, cast, owner, due_on=monday - datetime.timedelta(days=2))
+        Notification.objects.all().delete()
         assert send_digests(monday) == 1
         assert send_digests(monday + datetime.timedelta(days=3)) == 0
         assert send_digests(monday + datetime.timedelta(days=7)) == 1

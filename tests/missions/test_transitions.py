@@ -18,7 +18,13 @@ from missions.workflow import (
     TransitionRefused,
     after_transition,
 )
-from tests.factories import make_member, make_mission, make_open_point, make_ready_to_confirm
+from tests.factories import (
+    make_final_report,
+    make_member,
+    make_mission,
+    make_open_point,
+    make_ready_to_confirm,
+)
 
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
@@ -127,6 +133,8 @@ def mission_for_the_matrix(country: str, name: str, member: str) -> tuple[Missio
     mission = make_mission(country, status=ROUTES[name][0])
     if name == "leave_country":
         make_open_point(mission)
+    if name == "distribute_report":
+        make_final_report(mission)
     if name != "confirm_ready":
         return mission, make_member(mission, member)
     # Ready to confirm, with a team of its own (through Health) whose first member was

@@ -16,10 +16,10 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import Country, Role
 from clusters.services import role_grant
 from missions.services.tor import tor_mark_final, tor_save, tor_start
-from reports import services
-from reports.admin import DocumentAdmin
+from reports.admin.document import DocumentAdmin
 from reports.models import Document
-from reports.services import document_request
+from reports.services import document as services
+from reports.services.document import document_request
 from reports.tasks import render_document_task
 from tests.factories import UserFactory, make_mission
 

@@ -28,6 +28,8 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         TOR = "tor", "Terms of Reference"
         REPORT = "report", "Mission report"
+        PUBLIC_REPORT = "public_report", "Mission report, public version"
+        FOLLOWUP_STATUS = "followup_status", "Follow-up status report"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -39,6 +41,8 @@ class Document(models.Model):
         "missions.Mission", on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The version of the text rendered; for a follow-up status report, its number in the
+    # mission's series of them.
     source_version = models.PositiveIntegerField("version")
     # A version marked final after its draft PDF was made prints again, saying "Final".
     source_final = models.BooleanField("final", default=False)
@@ -48,6 +52,12 @@ class Document(models.Model):
     # Under MEDIA_ROOT, which is private: only reports.views.document_download hands it out.
     file = models.FileField(upload_to=document_path, blank=True, max_length=255)
     pages = models.PositiveIntegerField(null=True, blank=True)
+    # The SHA-256 of the stored file, shown on the page so a recipient can check their copy.
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    # A follow-up status report tells the state of the action points on this date.
+    as_of = models.DateField(null=True, blank=True)
+    # The month ("2026-12") of a status report made by the schedule: one per mission and month.
+    period = models.CharField(max_length=7, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -62,7 +72,12 @@ class Document(models.Model):
             models.UniqueConstraint(
                 fields=["mission", "kind", "source_version", "source_final"],
                 name="one_document_per_source_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["mission", "kind", "period"],
+                condition=~models.Q(period=""),
+                name="one_scheduled_document_per_period",
+            ),
         ]
 
     def __str__(self) -> str:

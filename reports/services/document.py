@@ -22,7 +22,7 @@ from missions.services.tor import SECTIONS, section_label
 from missions.workflow import Hook
 from reports.models import STALLED_AFTER, Document, document_path
 from reports.pdf import render_pdf
-from reports.selectors import tor_current_version
+from reports.selectors.document import tor_current_version
 
 logger = logging.getLogger(__name__)
 

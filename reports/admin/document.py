@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 
 from missions.admin.scope import ScopedAdminMixin
 from reports.models import Document
-from reports.selectors import documents_visible_to
-from reports.services import document_retry
+from reports.selectors.document import documents_visible_to
+from reports.services.document import document_retry
 
 
 @admin.register(Document)

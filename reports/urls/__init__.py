@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports.views import document as views
 
 app_name = "reports"
 urlpatterns = [

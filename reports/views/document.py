@@ -16,8 +16,8 @@ from formats.uploads import clean_filename
 from missions.selectors.missions import get_mission_for
 from missions.views.files import private_file_response
 from reports.models import Document
-from reports.selectors import documents_visible_to, tor_document
-from reports.services import document_request
+from reports.selectors.document import documents_visible_to, tor_document
+from reports.services.document import document_request
 
 # Seconds between reloads of the progress page (no JavaScript needed).
 REFRESH_SECONDS = 3
