@@ -50,6 +50,28 @@ def _requeue(document: Document, user) -> bool:
     return bool(requeued)
 
 
+def document_ensure(
+    mission: Mission | int, kind: str, version: int, *, final: bool, user=None
+) -> Document:
+    """The document of `kind` made from text version `version`, asked for now if it was not
+    yet (a failed or lost one is queued again). No scope check: callers decide who may ask.
+    Call it inside the transaction of what needs the document; it renders after commit."""
+    mission_pk = mission.pk if isinstance(mission, Mission) else mission
+    with transaction.atomic():
+        document, created = Document.objects.get_or_create(
+            mission_id=mission_pk,
+            kind=kind,
+            source_version=version,
+            source_final=final,
+            defaults={"requested_by": user},
+        )
+        if created:
+            RENDER.fire_on_commit(document.pk)
+        elif _requeue(document, user):
+            document.refresh_from_db()
+    return document
+
+
 def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> Document:
     """Ask for the PDF of the mission's current ToR version; it renders in a worker.
 
@@ -64,18 +86,13 @@ def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> D
         version = tor_current_version(mission)
         if version is None:
             raise ValidationError("There are no Terms of Reference to make a PDF of yet.")
-        document, created = Document.objects.get_or_create(
-            mission=mission,
-            kind=kind,
-            source_version=version.number,
-            source_final=version.tor.final_version_id == version.pk,
-            defaults={"requested_by": user},
+        return document_ensure(
+            mission,
+            kind,
+            version.number,
+            final=version.tor.final_version_id == version.pk,
+            user=user,
         )
-        if created:
-            RENDER.fire_on_commit(document.pk)
-        elif _requeue(document, user):
-            document.refresh_from_db()
-    return document
 
 
 def document_retry(document: Document, user) -> bool:
