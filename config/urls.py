@@ -33,5 +33,7 @@ urlpatterns = [
     path("task-team/", include("missions.urls.prioritisation")),
     path("lessons/", include("missions.urls.lessons")),
     path("documents/", include("reports.urls")),
+    # Published mission reports, for anyone: no login.
+    path("reports/", include("reports.urls.public")),
     path("admin/", admin.site.urls),
 ]

@@ -191,6 +191,12 @@ ICSM_REMINDER_DAYS_BEFORE = int(os.environ.get("ICSM_REMINDER_DAYS_BEFORE", "7")
 ICSM_REMINDER_DAYS_OVERDUE = int(os.environ.get("ICSM_REMINDER_DAYS_OVERDUE", "7"))
 ICSM_ESCALATION_DAYS = int(os.environ.get("ICSM_ESCALATION_DAYS", "30"))
 
+# Mission reports: a recipient's personal download link works this many days after it is
+# sent; a PDF rendering that runs longer (seconds) or uses more memory (MiB) fails cleanly.
+ICSM_REPORT_LINK_DAYS = int(os.environ.get("ICSM_REPORT_LINK_DAYS", "30"))
+ICSM_PDF_TIME_LIMIT = int(os.environ.get("ICSM_PDF_TIME_LIMIT", "90"))
+ICSM_PDF_MEMORY_MB = int(os.environ.get("ICSM_PDF_MEMORY_MB", "1024"))
+
 # Demo data (load_demo) is refused where this is False: see production settings.
 DEMO_DATA_ALLOWED = True
 
@@ -218,5 +224,9 @@ CELERY_BEAT_SCHEDULE = {
     "briefing-reminders": {
         "task": "missions.tasks.briefing_reminders_task",
         "schedule": 60 * 60,
+    },
+    "follow-up-status-reports": {
+        "task": "reports.tasks.followup_status_reports_task",
+        "schedule": 6 * 60 * 60,  # any tick of the month makes the month's report once
     },
 }
