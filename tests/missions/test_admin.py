@@ -390,28 +390,31 @@ def _days(n: int) -> datetime.timedelta:
 
 # The admin is not a second writer ------------------------------------------------------------
 
-TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
-# What others own on a mission, as HCSS would post it over the change page.
-OTHERS_FIELDS = {
-    "priority_score": "9.99",  # the Task Team
-    "priority_rank": "42",
-    "agreed_focus": "Overwritten focus.",
-    "draft_tor": "Overwritten ToR.",
-    "hct_endorsed_on": "2001-01-01",  # the HCT
-    "hct_endorsement_record": "Overwritten record.",
-    "in_country_from": TOMORROW.isoformat(),  # the GCC
-    "in_country_to": TOMORROW.isoformat(),
-    "country_consultation_on": TOMORROW.isoformat(),  # the leader
-    "title": "Overwritten title",  # the RC/HC office
-    "objectives": "Overwritten objectives.",
-}
+
+def others_fields() -> dict:
+    """What others own on a mission, as HCSS would post it over the change page (dated from
+    the day the test runs)."""
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    return {
+        "priority_score": "9.99",  # the Task Team
+        "priority_rank": "42",
+        "agreed_focus": "Overwritten focus.",
+        "draft_tor": "Overwritten ToR.",
+        "hct_endorsed_on": "2001-01-01",  # the HCT
+        "hct_endorsement_record": "Overwritten record.",
+        "in_country_from": tomorrow,  # the GCC
+        "in_country_to": tomorrow,
+        "country_consultation_on": tomorrow,  # the leader
+        "title": "Overwritten title",  # the RC/HC office
+        "objectives": "Overwritten objectives.",
+    }
 
 
 def snapshot(mission) -> dict:
     mission.refresh_from_db()
     return {
         name: getattr(mission, name)
-        for name in [*OTHERS_FIELDS, "country_id", "parent_id", "status", "revision_questions"]
+        for name in [*others_fields(), "country_id", "parent_id", "status", "revision_questions"]
     }
 
 
@@ -421,7 +424,7 @@ class TestTheAdminIsNotASecondWriter:
         mission = make_mission("PAK", status=status)
         before = snapshot(mission)
         client.force_login(cast["hcss"])
-        data = form_data(client.get(change_url(mission))) | OTHERS_FIELDS
+        data = form_data(client.get(change_url(mission))) | others_fields()
         response = client.post(change_url(mission), data)
         assert response.status_code == 302
         assert snapshot(mission) == before
@@ -449,7 +452,7 @@ class TestTheAdminIsNotASecondWriter:
         assert page.status_code == 200
         assert "triage_note" not in page.context["adminform"].form.fields
         assertNotContains(page, 'name="_save"')
-        response = client.post(change_url(mission), OTHERS_FIELDS | {"triage_note": "Late."})
+        response = client.post(change_url(mission), others_fields() | {"triage_note": "Late."})
         assert response.status_code == 403
         assert snapshot(mission) == before
         mission.refresh_from_db()

@@ -26,7 +26,11 @@ from tests.factories import (
     make_ready_to_confirm,
 )
 
-FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+
+def future() -> str:
+    """A revisit date a month from the day the test runs."""
+    return (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+
 
 # transition: (a state it leaves, the state it reaches, inputs it needs)
 ROUTES = {
@@ -36,7 +40,7 @@ ROUTES = {
     "forward": ("in_triage", "with_task_team", {}),
     "approve": ("with_task_team", "approved", {}),
     "decline": ("with_task_team", "declined", {"reason": "Out of scope."}),
-    "defer": ("with_task_team", "deferred", {"reason": "No capacity.", "revisit_on": FUTURE}),
+    "defer": ("with_task_team", "deferred", {"reason": "No capacity.", "revisit_on": future}),
     "reconsider": ("deferred", "with_task_team", {}),
     "start_planning": ("approved", "in_planning", {}),
     "confirm_ready": ("in_planning", "ready", {}),
@@ -147,6 +151,7 @@ def attempt(mission: Mission, name: str, user) -> str:
     """Take step `name` as `user`: "taken" (at its target, with its log row) or the name of
     the refusal (and nothing changed)."""
     source, target, inputs = ROUTES[name]
+    inputs = {key: value() if callable(value) else value for key, value in inputs.items()}
     try:
         log = mission_transition(mission.pk, name, user, **inputs)
     except (TransitionNotPermitted, MissionNotFound) as refusal:
@@ -424,7 +429,7 @@ class TestGuards:
         actor = {"return_for_revision": "hcss", "cancel": "hcss"}.get(name, "task_team")
         mission = make_mission("PAK", status=source)
         with pytest.raises(TransitionRefused) as refused:
-            mission_transition(mission, name, cast[actor], reason="   ", revisit_on=FUTURE)
+            mission_transition(mission, name, cast[actor], reason="   ", revisit_on=future())
         assert refused.value.missing[0].field == "reason"
         mission.refresh_from_db()
         assert mission.status == source
@@ -440,8 +445,10 @@ class TestGuards:
 
     def test_defer_records_the_date_and_reconsider_clears_it(self, cast):
         mission = make_mission("PAK", status="with_task_team")
-        mission_transition(mission, "defer", cast["task_team"], reason="Later.", revisit_on=FUTURE)
-        assert mission.revisit_on.isoformat() == FUTURE
+        mission_transition(
+            mission, "defer", cast["task_team"], reason="Later.", revisit_on=future()
+        )
+        assert mission.revisit_on.isoformat() == future()
         mission_transition(mission, "reconsider", cast["task_team"])
         assert mission.revisit_on is None
 
