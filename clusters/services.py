@@ -46,6 +46,9 @@ HCSS_ADMIN_PERMISSIONS = [
     "missions.view_lesson",
     "missions.delete_lesson",
     "reports.view_document",
+    "reports.view_delivery",
+    "reports.view_publication",
+    "reports.view_publicationlog",
     *(
         f"clusters.{action}_{model}"
         for model in (

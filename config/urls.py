@@ -32,6 +32,7 @@ urlpatterns = [
     path("missions/", include("missions.urls")),
     path("task-team/", include("missions.urls.prioritisation")),
     path("lessons/", include("missions.urls.lessons")),
+    path("commitments/", include("commitments.urls")),
     path("documents/", include("reports.urls")),
     # Published mission reports, for anyone: no login.
     path("reports/", include("reports.urls.public")),

@@ -7,6 +7,7 @@ class MissionsConfig(AppConfig):
 
     def ready(self):
         # The notices each transition writes with it (missions.workflow.on_transition), and
-        # the queueing of their e-mails after commit (the outbox hook, in tasks).
+        # the queueing of their e-mails after commit (the outbox hook, in tasks), and the
+        # distribution list the report's module fills when the mission leaves the country.
         from missions import tasks  # noqa: F401
-        from missions.services import notices  # noqa: F401
+        from missions.services import commitments, notices, report  # noqa: F401

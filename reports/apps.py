@@ -8,3 +8,6 @@ class ReportsConfig(AppConfig):
     def ready(self):
         # Connects the rendering queue to the services' RENDER hook.
         from reports import tasks  # noqa: F401
+
+        # Registers the distribution's hook on `distribute_report` and its e-mail's builder.
+        from reports.services import distribution  # noqa: F401

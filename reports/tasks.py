@@ -1,12 +1,14 @@
-"""Celery tasks of reports: take a document's pk, and let the service claim and render it."""
+"""Celery tasks of reports: take a document's pk, and let the service claim and render it;
+and the schedule's monthly follow-up status reports."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from reports.services.document import RENDER, document_render
+from reports.services.document import RENDER, document_render, followup_status_reports_due
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +17,13 @@ logger = logging.getLogger(__name__)
 @shared_task(soft_time_limit=120, time_limit=180)
 def render_document_task(document_pk: int) -> bool:
     return document_render(document_pk)
+
+
+@shared_task
+def followup_status_reports_task() -> int:
+    """Beat (`follow-up-status-reports`): this month's status report of each mission in
+    follow-up that has none yet; any tick of the month makes it once."""
+    return len(followup_status_reports_due(timezone.localdate()))
 
 
 @RENDER.connect

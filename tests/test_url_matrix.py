@@ -28,6 +28,7 @@ The test fails when a route of the resolver has no row, or a row names a route t
 from __future__ import annotations
 
 import copy
+import datetime
 import html
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clusters.models import (
     Country,
@@ -57,6 +59,10 @@ from clusters.models import (
     RoleChange,
 )
 from clusters.services import hcss_admin_group, role_grant
+from commitments.models import Answer, FrameworkVersion, Round, SelfAssessment
+from commitments.selectors.framework import current_version
+from commitments.services.assessment import AnswerInput, assessment_save
+from commitments.services.rounds import round_open
 from missions.models import (
     Attachment,
     Ballot,
@@ -76,8 +82,9 @@ from missions.services.permissions import mission_leader_appoint
 from missions.services.preparation import briefing_upload
 from missions.services.team import team_confirm
 from missions.services.tor import tor_start
-from reports.models import Document
-from tests.factories import UserFactory, make_member, make_mission
+from reports.models import Delivery, Document, Publication, PublicationStatus
+from reports.services.distribution import delivery_token
+from tests.factories import UserFactory, make_final_report, make_member, make_mission
 
 User = get_user_model()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -166,6 +173,10 @@ CAST = [
     "invited_focal_point",
     # ... and the RC/HC of Pakistan with the admin's permissions: staff, its scope still Pakistan.
     "staff_pakistan",
+    # For the commitments: the coordinator of Pakistan's health cluster, and the representative
+    # of one of its partner organisations.
+    "coordinator_pakistan",
+    "partner_pakistan",
 ]
 
 # The permissions on a mission (the README's table of roles), by who holds them and where.
@@ -196,18 +207,39 @@ ROLES = {
     "hcss": {"hcss", "staff"},
     "task_team": {"task_team"},
     "gcc": {"gcc"},
-    "focal_health": {"focal_point"},
+    "focal_health": {"focal_point", "cluster_focal_point"},
     "cci_gender": {"focal_point"},
     "leader": {"served"},
     "outsider": set(),
     "team_member": {"served"},
-    "invited_focal_point": {"focal_point"},
+    "invited_focal_point": {"focal_point", "cluster_focal_point"},
     "staff_pakistan": {"rc_hc", "staff"},
+    "coordinator_pakistan": {"coordinator"},
+    "partner_pakistan": {"partner"},
 }
+
+
+# On the round of self-assessment of each place's health cluster (rows with mission "round"):
+# who sees its picture (the aggregate), reads every submitted answer and coordinates it, and
+# reads and gives its own organisation's answers. HCSS and the health focal point see both
+# countries' pictures; nobody else sees anything of it.
+ROUND_PERMS = {
+    "hcss": ("both", {"picture"}),
+    "focal_health": ("both", {"picture"}),
+    "coordinator_pakistan": ("own", {"picture", "answers", "coordinate"}),
+    "partner_pakistan": ("own", {"picture", "own_answers", "answer"}),
+}
+
+
+def round_perms(who: str, scope: str) -> set[str]:
+    where, held = ROUND_PERMS.get(who, ("", set()))
+    return held if where in ("both", scope) else set()
 
 
 def perms(who: str, scope: str, mission: str) -> set[str]:
     """What `who` holds on the `mission` ("planned", "draft", ...) of `scope`."""
+    if mission == "round":
+        return round_perms(who, scope)
     if who in GLOBAL_PERMS:
         return GLOBAL_PERMS[who]
     if who in COUNTRY_PERMS:
@@ -398,6 +430,40 @@ TOR_ROWS = {
     ),
 }
 
+# The report's text and its list: the planned mission has a report and one address (set up
+# directly); writing it waits for the reporting, so those who may act are told so (302).
+REPORT_WRITERS_ONLY = "Only the mission's leader and its team write the report."
+REPORT_LEADER_ONLY = "Only the mission leader marks the report final."
+LIST_KEEPERS_ONLY = "Only the mission leader and HCSS keep the distribution list."
+WRITES_REPORT = holding("lead", "serve")
+KEEPS_LIST = holding("lead", "triage")
+REPORT_ROWS = {
+    "missions:report": Row("planned", planned, get=page(SEES)),
+    "missions:report_start": Row(
+        "planned", planned, posts=(post(action(SEES, WRITES_REPORT, REPORT_WRITERS_ONLY)),)
+    ),
+    "missions:report_save": Row(
+        "planned", planned, posts=(post(action(SEES, WRITES_REPORT, REPORT_WRITERS_ONLY)),)
+    ),
+    "missions:report_final": Row(
+        "planned", planned, posts=(post(action(SEES, holding("lead"), REPORT_LEADER_ONLY)),)
+    ),
+    "missions:report_version": Row(
+        "planned", lambda place: {"pk": place.planned.pk, "number": 1}, get=page(SEES)
+    ),
+    "missions:recipient_add": Row(
+        "planned", planned, posts=(post(action(SEES, KEEPS_LIST, LIST_KEEPERS_ONLY)),)
+    ),
+    "missions:recipient_remove": Row(
+        "planned",
+        lambda place: {
+            "pk": place.planned.pk,
+            "recipient_pk": place.planned.report_recipients.order_by("pk").first().pk,
+        },
+        posts=(post(action(SEES, KEEPS_LIST, LIST_KEEPERS_ONLY)),),
+    ),
+}
+
 
 def invitation(place) -> dict:
     return {"pk": place.planned.pk, "invitation_pk": place.invitation.pk}
@@ -556,7 +622,155 @@ DOCUMENT_ROWS = {
         get=page(SEES),
         posts=(post(action(SEES, SEES)),),
     ),
+    # ... and for the PDF of its report (the mission planned has none yet: whoever sees it is
+    # told so on the page) ...
+    "reports:report": Row(
+        "planned",
+        lambda place: {"mission_pk": place.planned.pk},
+        get=page(SEES),
+        posts=(post(action(SEES, SEES), kind="report"),),
+    ),
+    # ... and sees its follow-up status reports; only its leader makes one.
+    "reports:followup_status": Row(
+        "planned",
+        lambda place: {"mission_pk": place.planned.pk},
+        get=page(SEES),
+        posts=(
+            post(
+                action(
+                    SEES,
+                    holding("lead"),
+                    "Only the mission's leader makes a follow-up status report.",
+                )
+            ),
+        ),
+    ),
     "reports:download": Row("planned", lambda place: {"pk": place.document.pk}, get=page(SEES)),
+}
+
+
+def refused_page(sees: Audience, may: Audience, refusal: str) -> Rule:
+    """A page only some of those who see the mission may see: the others get 403 with the
+    refusal, who cannot see the mission 404."""
+
+    def rule(held: set, roles: set) -> Outcome:
+        if not sees(held, roles):
+            return NOT_FOUND
+        return OK if may(held, roles) else forbidden(refusal)
+
+    return rule
+
+
+def mission_pk(place) -> dict:
+    return {"mission_pk": place.planned.pk}
+
+
+# The leader and HCSS keep the distribution and follow the publication; the leader publishes.
+# (The mission planned is not distributed: their POSTs are refused with a message, a 302.)
+KEEPS_DISTRIBUTION = holding("lead", "triage")
+DISTRIBUTION_REFUSED = "Only the mission's leader and HCSS"
+DISTRIBUTION_ROWS = {
+    "reports:distribution": Row(
+        "planned",
+        mission_pk,
+        get=refused_page(SEES, KEEPS_DISTRIBUTION, DISTRIBUTION_REFUSED),
+        posts=(
+            post(action(SEES, KEEPS_DISTRIBUTION, DISTRIBUTION_REFUSED)),
+            post(action(SEES, KEEPS_DISTRIBUTION, DISTRIBUTION_REFUSED), resend="1"),
+        ),
+    ),
+    "reports:publication": Row(
+        "planned",
+        mission_pk,
+        get=refused_page(SEES, KEEPS_DISTRIBUTION, "Only the mission's leader and HCSS follow"),
+        posts=(
+            post(
+                # HCSS is told only the leader publishes; the others, that the page is not theirs.
+                action(SEES, holding("lead"), "Only the mission's leader"),
+                action="publish",
+            ),
+        ),
+    ),
+    # A recipient's personal link, with no login: a genuine one serves the PDF to whoever
+    # holds it (a foreign or expired one is tests/reports/test_distribution.py's).
+    "reports:delivery": Row(
+        public=True,
+        kwargs=lambda world: {"token": delivery_token(world.places["own"].delivery)},
+        get=page(everyone),
+    ),
+}
+
+
+def publication(place) -> dict:
+    return {"pk": place.publication.pk}
+
+
+# Published reports, for anyone (each place's is published; a withdrawn or unpublished one is
+# a 404, tests/reports/test_public.py's).
+PUBLIC_ROWS = {
+    "public:list": Row(public=True, get=page(everyone)),
+    "public:feed": Row(public=True, get=page(everyone)),
+    "public:detail": Row("planned", publication, public=True, get=page(everyone)),
+    "public:pdf": Row("planned", publication, public=True, get=page(everyone)),
+}
+
+
+def round_of(place) -> dict:
+    return {"pk": place.commitments.round.pk}
+
+
+def cluster_of(place) -> dict:
+    return {"pk": place.commitments.round.country_cluster_id}
+
+
+SEES_PICTURE = holding("picture")
+COORDINATES = holding("coordinate")
+OPENS_ASSESSMENT = holding("answers", "own_answers")
+ANSWERS_FOR_IT = holding("answer")
+OWN_ORGANISATION = holding("own_answers")
+LOOKS_ACROSS = having_role("hcss", "cluster_focal_point")
+COORDINATOR_ONLY = "Only the cluster's coordinator"
+COMMITMENTS_ROWS = {
+    "commitments:index": Row(get=page(everyone)),
+    "commitments:framework": Row(get=page(everyone)),
+    "commitments:across": Row(get=page(LOOKS_ACROSS)),
+    "commitments:cluster": Row("round", cluster_of, get=page(SEES_PICTURE)),
+    # The form's page too is the coordinator's; the empty form comes back (400).
+    "commitments:round_new": Row(
+        "round",
+        cluster_of,
+        get=action(SEES_PICTURE, COORDINATES, COORDINATOR_ONLY),
+        posts=(post(action(SEES_PICTURE, COORDINATES, COORDINATOR_ONLY)),),
+    ),
+    "commitments:round": Row("round", round_of, get=page(SEES_PICTURE)),
+    "commitments:round_csv": Row("round", round_of, get=page(SEES_PICTURE)),
+    "commitments:round_xlsx": Row("round", round_of, get=page(SEES_PICTURE)),
+    "commitments:round_close": Row(
+        "round", round_of, posts=(post(action(SEES_PICTURE, COORDINATES, COORDINATOR_ONLY)),)
+    ),
+    "commitments:action_new": Row(
+        "round", round_of, posts=(post(action(SEES_PICTURE, COORDINATES, COORDINATOR_ONLY)),)
+    ),
+    # The partner's draft: its coordinator opens it (its answers show once submitted); the
+    # partner saves it (an empty draft, 302).
+    "commitments:assessment": Row(
+        "round",
+        lambda place: {"pk": place.commitments.assessment.pk},
+        get=page(OPENS_ASSESSMENT),
+        posts=(
+            post(
+                action(
+                    OPENS_ASSESSMENT,
+                    ANSWERS_FOR_IT,
+                    "Only the organisation's representatives answer for it.",
+                ),
+                save="1",
+            ),
+        ),
+    ),
+    "commitments:evidence": Row(
+        "round", lambda place: {"pk": place.commitments.answer.pk}, get=page(OWN_ORGANISATION)
+    ),
 }
 
 # The admin ------------------------------------------------------------------------------------
@@ -626,6 +840,10 @@ class AdminModel:
     change: Outcome = OK
     delete: Outcome = ADMIN_FORBIDDEN
     history: Outcome = OK
+    # Who of the staff get past the model's own permissions (None: all of them); the others
+    # get the admin's 403. And what the staff must hold on the object's scope to find it.
+    staff: Audience | None = None
+    sees: str = "view"
 
 
 ADMIN_MODELS = {
@@ -641,6 +859,9 @@ ADMIN_MODELS = {
     "missions_lesson": AdminModel(place=lambda place: place.lesson, delete=OK),
     "missions_checklistitem": AdminModel(reference=lambda world: world.checklist_item, add=OK),
     "reports_document": AdminModel(place=lambda place: place.document),
+    # Read-only, scoped by the mission like the documents.
+    "reports_delivery": AdminModel(place=lambda place: place.delivery),
+    "reports_publication": AdminModel(place=lambda place: place.publication),
     "clusters_country": AdminModel(reference=lambda world: world.country, add=OK, delete=OK),
     "clusters_organisation": AdminModel(
         reference=lambda world: world.organisation, add=OK, delete=OK
@@ -661,6 +882,17 @@ ADMIN_MODELS = {
     # The log of every grant and revoke: read, never changed.
     "clusters_rolechange": AdminModel(reference=lambda world: world.role_change),
     "auth_user": AdminModel(reference=lambda world: world.user),
+    # The commitments' admin is HCSS's, by its role: the framework's versions (the one the
+    # rounds use is read-only, never deleted) and the rounds, read-only.
+    "commitments_frameworkversion": AdminModel(
+        reference=lambda world: world.framework, add=OK, staff=having_role("hcss")
+    ),
+    "commitments_round": AdminModel(
+        place=lambda place: place.commitments.round,
+        mission="round",
+        staff=having_role("hcss"),
+        sees="picture",
+    ),
     # HCSS's admin permissions do not include groups: roles are granted, groups follow.
     "auth_group": AdminModel(
         reference=lambda world: world.group,
@@ -671,17 +903,27 @@ ADMIN_MODELS = {
 }
 
 
-def admin_object_rule(model: AdminModel, outcome: Outcome) -> Rule:
-    if model.place is None:
+def admin_model_rule(model: AdminModel, outcome: Outcome) -> Rule:
+    """`outcome`, for the staff the model lets in; the admin's 403 for the other staff."""
+    if model.staff is None:
         return always(outcome)
-    return lambda held, roles: outcome if "view" in held else NOT_FOUND
+    return lambda held, roles: outcome if model.staff(held, roles) else ADMIN_FORBIDDEN
+
+
+def admin_object_rule(model: AdminModel, outcome: Outcome) -> Rule:
+    rule = admin_model_rule(model, outcome)
+    if model.place is None:
+        return rule
+    return lambda held, roles: rule(held, roles) if model.sees in held else NOT_FOUND
 
 
 def admin_model_rows() -> dict[str, Row]:
     rows = {}
     for name, model in ADMIN_MODELS.items():
-        rows[f"admin:{name}_changelist"] = Row(admin=True, get=always(model.changelist))
-        rows[f"admin:{name}_add"] = Row(admin=True, get=always(model.add))
+        rows[f"admin:{name}_changelist"] = Row(
+            admin=True, get=admin_model_rule(model, model.changelist)
+        )
+        rows[f"admin:{name}_add"] = Row(admin=True, get=admin_model_rule(model, model.add))
         for view in ("change", "delete", "history"):
             rule = admin_object_rule(model, getattr(model, view))
             if model.place is not None:
@@ -708,12 +950,16 @@ FAMILIES = {
     "accounts": ACCOUNT_ROWS,
     "requests": REQUEST_ROWS,
     "tor": TOR_ROWS,
+    "report": REPORT_ROWS,
     "team": TEAM_ROWS,
     "election": ELECTION_ROWS,
     "preparation": PREPARATION_ROWS,
     "task team board": BOARD_ROWS,
     "lessons": LESSON_ROWS,
+    "commitments": COMMITMENTS_ROWS,
     "documents": DOCUMENT_ROWS,
+    "reports distribution": DISTRIBUTION_ROWS,
+    "reports public": PUBLIC_ROWS,
     "admin site": ADMIN_SITE_ROWS,
     "admin models": ADMIN_MODEL_ROWS,
 }
@@ -821,6 +1067,9 @@ class Place:
     lesson: Lesson
     document: Document
     log: TransitionLog
+    delivery: Delivery
+    publication: Publication
+    commitments: CommitmentsPlace | None = None  # set by build_world
 
 
 @dataclass
@@ -842,6 +1091,9 @@ class World:
     checklist_item: ChecklistItem
     user: User
     group: Group
+    coordinator_pakistan: User | None = None
+    partner_pakistan: User | None = None
+    framework: FrameworkVersion | None = None
 
 
 def setup_user(username: str, role: str, **scope) -> User:
@@ -902,6 +1154,8 @@ def build_place(country: Country, actors: dict[str, User], cluster: str, member:
         title="Meet the district clusters first",
         text="The district clusters knew what the capital did not.",
     )
+    # The report's version 1 and one address on its list, for the report's rows.
+    make_final_report(mission)
     document = Document.objects.create(
         mission=mission,
         kind=Document.Kind.TOR,
@@ -909,6 +1163,19 @@ def build_place(country: Country, actors: dict[str, User], cluster: str, member:
         status=Document.Status.READY,
         file=ContentFile(PDF, name="tor.pdf"),
         requested_by=gcc,
+    )
+    # As if its report had gone out and been published (set up directly, with the ToR's PDF).
+    delivery = Delivery.objects.create(
+        mission=mission, email="desk@example.org", name="A desk", version=1, document=document
+    )
+    published = Publication.objects.create(
+        mission=mission,
+        status=PublicationStatus.PUBLISHED,
+        version=1,
+        document=document,
+        summary="What the mission found.",
+        year=2025,
+        published_at=timezone.now(),
     )
     return Place(
         draft=request,
@@ -924,6 +1191,53 @@ def build_place(country: Country, actors: dict[str, User], cluster: str, member:
         lesson=lesson,
         document=document,
         log=mission.log.get(transition="submit"),
+        delivery=delivery,
+        publication=published,
+    )
+
+
+@dataclass
+class CommitmentsPlace:
+    """The open round of self-assessment of the country's health cluster, with one partner's
+    draft holding an evidence file."""
+
+    round: Round
+    assessment: SelfAssessment
+    answer: Answer
+
+
+def build_commitments_place(country: Country, coordinator: User, partner: User) -> CommitmentsPlace:
+    cluster, _ = CountryCluster.objects.get_or_create(
+        country=country, global_cluster=GlobalCluster.objects.get(code="health")
+    )
+    partners = [
+        Organisation.objects.create(name=f"{country} health partner {n}", kind="ngo")
+        for n in (1, 2, 3)
+    ]
+    cluster.partners.add(*partners)
+    role_grant(coordinator, Role.CLUSTER_COORDINATOR, country_cluster=cluster)
+    role_grant(
+        partner, Role.PARTNER_REPRESENTATIVE, country_cluster=cluster, organisation=partners[0]
+    )
+    today = datetime.date.today()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        round_ = round_open(
+            cluster,
+            coordinator,
+            framework=current_version(),
+            period_start=today - datetime.timedelta(days=180),
+            period_end=today,
+            closes_on=today + datetime.timedelta(days=30),
+            organisations=partners,
+        )
+    assessment = round_.assessments.get(organisation=partners[0])
+    item = round_.framework.items.filter(kind="commitment").order_by("number").first()
+    evidence = SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf")
+    assessment_save(
+        assessment, partner, answers={item.pk: AnswerInput(rating="met", file=evidence)}
+    )
+    return CommitmentsPlace(
+        round_, assessment, Answer.objects.get(assessment=assessment, item=item)
     )
 
 
@@ -943,6 +1257,14 @@ def build_world() -> World:
         "own": build_place(pakistan, actors, "wash", "team-member"),
         "other": build_place(nepal, actors, "shelter", "member-nepal"),
     }
+    coordinator_pakistan = UserFactory(username="coord-health-pak")
+    partner_pakistan = UserFactory(username="partner-health-pak")
+    places["own"].commitments = build_commitments_place(
+        pakistan, coordinator_pakistan, partner_pakistan
+    )
+    places["other"].commitments = build_commitments_place(
+        nepal, UserFactory(username="setup-coord-npl"), UserFactory(username="setup-partner-npl")
+    )
     staff_pakistan = setup_user("staff-pak", Role.RC_HC, country=pakistan)
     staff_pakistan.is_staff = True
     staff_pakistan.save()
@@ -963,6 +1285,9 @@ def build_world() -> World:
         checklist_item=ChecklistItem.objects.order_by("pk").first(),
         user=actors["PAK"],
         group=actors["PAK"].groups.first(),
+        coordinator_pakistan=coordinator_pakistan,
+        partner_pakistan=partner_pakistan,
+        framework=places["own"].commitments.round.framework,
     )
 
 
@@ -980,7 +1305,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
 @pytest.fixture
 def users(cast, world) -> dict[str, User | None]:
     """The cast of the conftest, with its leader leading the mission planned in Pakistan,
-    and the three users added here."""
+    and the users added here (the commitments' coordinator and partner among them)."""
     mission_leader_appoint(world.places["own"].planned, cast["leader"])
     return {
         "anonymous": None,
@@ -988,6 +1313,8 @@ def users(cast, world) -> dict[str, User | None]:
         "team_member": world.team_member,
         "invited_focal_point": world.invited_focal_point,
         "staff_pakistan": world.staff_pakistan,
+        "coordinator_pakistan": world.coordinator_pakistan,
+        "partner_pakistan": world.partner_pakistan,
     }
 
 

@@ -225,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "missions.tasks.briefing_reminders_task",
         "schedule": 60 * 60,
     },
+    "commitment-round-deadlines": {
+        "task": "commitments.tasks.round_deadlines_task",
+        "schedule": 60 * 60,  # hourly: rounds past their date close, reminders claimed once
+    },
     "follow-up-status-reports": {
         "task": "reports.tasks.followup_status_reports_task",
         "schedule": 6 * 60 * 60,  # any tick of the month makes the month's report once

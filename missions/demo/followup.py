@@ -144,6 +144,26 @@ POINTS = {
             "done",
         ),
     ],
+    "Nepal 2026: earthquake recovery coordination": [
+        (
+            None,
+            "The HCT",
+            "Name one contact point for all clusters in each affected province.",
+            "Contact points named and known to the provinces",
+            "HCT minutes",
+            2,
+            "open",
+        ),
+        (
+            "shelter",
+            None,
+            "Hand the shelter cluster's district meetings over to the provincial authority.",
+            "Meetings chaired by the province",
+            "Minutes of the district meetings",
+            4,
+            "open",
+        ),
+    ],
     "Nepal July 2010: inter-cluster support mission": [
         (
             "logistics",

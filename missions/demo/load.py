@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster, Organisation, Role
 from clusters.services import role_grant
+from commitments.demo import load_demo_commitments
 from missions.demo import followup as demo_followup
+from missions.demo import report as demo_report
 from missions.demo.lessons import lessons_load_demo
 from missions.models import (
     ChecklistItem,
@@ -108,6 +110,7 @@ STEPS_TO = {
     "with_task_team": 3,
     "approved": 4,
     "in_planning": 5,
+    "reporting": 8,
     "follow_up": 9,
     "closed": 10,
 }
@@ -226,6 +229,19 @@ def _current(today: datetime.date) -> list[dict]:
             "issues_wanted": ["gender"],
             "start": today - datetime.timedelta(days=100),
             "state": "follow_up",
+        },
+        {
+            "title": "Nepal 2026: earthquake recovery coordination",
+            "waiting_days": 160,
+            "country": "NPL",
+            "mission_type": Mission.Type.SPECIFIC_ISSUES,
+            "issues": "How the clusters hand over to the provincial recovery structures.",
+            "objectives": "Agree the steps and timing of the hand-over with each province.",
+            "deliverables": "A hand-over plan per province, agreed with the HCT.",
+            "clusters": ["shelter", "wash"],
+            "issues_wanted": ["age"],
+            "start": today - datetime.timedelta(days=40),
+            "state": "reporting",
         },
         {
             "title": "Nepal 2026: preparedness and cluster transition",
@@ -430,6 +446,8 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
         if name == "leave_country":
             # The team drafts its action points with the country before it leaves.
             demo_followup.draft_in_country(mission, users, today)
+        if name == "distribute_report":
+            demo_report.write_report(mission, users["mission-leader"], final=True)
         if name == "close":
             if spec.get("closes_after_follow_up"):
                 break  # closed when its follow-up mission takes over (below)
@@ -451,6 +469,8 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
         mission_transition(mission, name, user)
     if state == "in_planning":
         _plan_halfway(mission, users)
+    if state == "reporting":
+        demo_report.write_report(mission, users["mission-leader"], final=False)
     if state == "follow_up":
         demo_followup.progress(mission, users)
     if spec.get("returned_with"):
@@ -685,10 +705,13 @@ def _plan_halfway(mission: Mission, users: dict) -> None:
 def load_demo() -> dict:
     """Create whatever part of the demo is missing. Returns the demo users by name."""
     users = _users()
+    demo_report.set_report_desks()
     today = timezone.localdate()
     for spec in [*HISTORICAL, *_current(today)]:
         _mission(spec, users, today)
     lessons_load_demo(author=users["mission-leader"])
+    # Pakistan's clusters assess themselves against the Minimum Commitments.
+    users |= load_demo_commitments(DEMO_PASSWORD)
     # The reminders of the current follow-up went out as beat would have sent them.
     remind_action_points(today)
     _history_sent()

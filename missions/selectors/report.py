@@ -7,18 +7,39 @@ finding can reach none of them. The mission a selector receives is already scope
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
-from missions.models import Mission, MissionReport, ReportFinding, ReportRecipient, ReportVersion
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clusters.models import GlobalCluster
+from missions.models import (
+    Mission,
+    MissionReport,
+    Nomination,
+    ReportFinding,
+    ReportRecipient,
+    ReportVersion,
+)
 from missions.workflow import REPORT_STATES, holds
 
 SECTIONS: tuple[str, ...] = ReportVersion.SECTIONS
+# The sections' headings as people read them, in the reader's language.
+SECTION_LABELS = {
+    "summary": gettext_lazy("Summary"),
+    "context": gettext_lazy("Context"),
+    "request": gettext_lazy("The request"),
+    "programme": gettext_lazy("Programme of the mission"),
+    "places": gettext_lazy("Places visited"),
+    "people_met": gettext_lazy("People and organisations met"),
+    "conclusions": gettext_lazy("Conclusions and recommendations"),
+}
 
 
 def section_label(name: str) -> str:
     """The section's heading as people read it ("Places visited")."""
-    label = str(ReportVersion._meta.get_field(name).verbose_name)
-    return label[:1].upper() + label[1:]
+    return str(SECTION_LABELS[name])
 
 
 def report_for(mission: Mission) -> MissionReport | None:
@@ -88,16 +109,25 @@ def public_summary(version: ReportVersion) -> str:
     return version.summary if version.is_public("summary") else ""
 
 
+def on_report_team(user, mission: Mission) -> bool:
+    """The leader or a member of the team: who write the report, whatever the mission's state
+    (`writes_report` says whether they may now)."""
+    return holds(user, "lead_mission", mission) or holds(user, "serve_on_mission", mission)
+
+
+def leads_report(user, mission: Mission) -> bool:
+    """The leader, whatever the mission's state (`finalises_report` says whether now)."""
+    return holds(user, "lead_mission", mission)
+
+
 def writes_report(user, mission: Mission) -> bool:
     """The leader and the team write the report while the mission is reporting or followed up."""
-    return mission.status in REPORT_STATES and (
-        holds(user, "lead_mission", mission) or holds(user, "serve_on_mission", mission)
-    )
+    return mission.status in REPORT_STATES and on_report_team(user, mission)
 
 
 def finalises_report(user, mission: Mission) -> bool:
     """Only the leader marks the report final."""
-    return mission.status in REPORT_STATES and holds(user, "lead_mission", mission)
+    return mission.status in REPORT_STATES and leads_report(user, mission)
 
 
 def edits_distribution(user, mission: Mission) -> bool:
@@ -107,3 +137,65 @@ def edits_distribution(user, mission: Mission) -> bool:
 
 def recipients_of(mission: Mission) -> QuerySet[ReportRecipient]:
     return ReportRecipient.objects.filter(mission=mission).select_related("added_by")
+
+
+def version_of(mission: Mission, number: int) -> ReportVersion | None:
+    """Version `number` of the mission's report, with its author and report."""
+    return report_versions(mission).filter(number=number).first()
+
+
+def previous_version(version: ReportVersion) -> ReportVersion | None:
+    """The version saved just before `version` (None for the first)."""
+    return (
+        ReportVersion.objects.select_related("author")
+        .filter(report_id=version.report_id, number=version.number - 1)
+        .first()
+    )
+
+
+def mission_clusters(mission: Mission) -> QuerySet[GlobalCluster]:
+    """The clusters the mission is about: those the request wanted and those its team members
+    represent. A finding about a cluster is about one of these."""
+    represented = Nomination.clusters.through.objects.filter(
+        nomination__mission=mission, nomination__status=Nomination.Status.ACCEPTED
+    ).values("globalcluster_id")
+    return (
+        GlobalCluster.objects.filter(Q(requested_in=mission) | Q(pk__in=represented))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def finding_clusters(mission: Mission) -> QuerySet[GlobalCluster]:
+    """The clusters a finding of the mission's report may be about: the mission's, and those a
+    finding already names (its team member may have left the team since)."""
+    named = ReportFinding.objects.filter(
+        version__report__mission=mission, cluster__isnull=False
+    ).values("cluster_id")
+    return (
+        GlobalCluster.objects.filter(
+            Q(pk__in=mission_clusters(mission).values("pk")) | Q(pk__in=named)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def findings_by_area(findings: Iterable[ReportFinding]) -> list[dict]:
+    """Findings grouped as the report reads them: the inter-cluster coordination first, then
+    each cluster, then each cross-cutting issue (by name), each group in the findings' order.
+
+    Each group: kind ("coordination", "cluster" or "issue"), area (its name) and findings.
+    The findings must come with their cluster and issue (`findings_of` does).
+    """
+    groups: dict[tuple, dict] = {}
+    for finding in findings:
+        if finding.cluster_id:
+            key, kind, area = (1, finding.cluster.name), "cluster", finding.cluster.name
+        elif finding.issue_id:
+            key, kind, area = (2, finding.issue.name), "issue", finding.issue.name
+        else:
+            key, kind, area = (0, ""), "coordination", _("Inter-cluster coordination")
+        groups.setdefault(key, {"kind": kind, "area": area, "findings": []})
+        groups[key]["findings"].append(finding)
+    return [groups[key] for key in sorted(groups)]

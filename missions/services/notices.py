@@ -125,6 +125,16 @@ def notify(
     )
 
 
+def notify_written(users, event: str, subject: str, body: str, *, mission=None) -> list[int]:
+    """Like `notify`, for a subject and body already written (another app renders its own
+    text): once per user and event, e-mailed after commit."""
+    subject = fit(" ".join(subject.split()), SUBJECT_MAX_LENGTH)
+    return _create(
+        {"user": user, "mission": mission, "event": event, "subject": subject, "body": body}
+        for user in users
+    )
+
+
 def notify_many(items: list[tuple]) -> list[int]:
     """Many notices at once, each (user, mission, event, template, context): one insert for
     all (a sweep of reminders writes thousands). The events must be new: callers claim them
@@ -168,12 +178,25 @@ def notify_addresses(
     )
 
 
-def notify_built(user, event: str, builder: str, subject: str) -> list[int]:
+def notify_built(
+    user,
+    event: str,
+    builder: str,
+    subject: str,
+    *,
+    email: str = "",
+    mission: Mission | None = None,
+) -> list[int]:
     """An e-mail whose message is built only when it is sent, by a registered builder (a link
-    with a fresh token must not wait in a queue); `subject` is what the app shows of it."""
-    return _create(
-        [{"user": user, "event": event, "builder": builder, "subject": fit(subject, 200)}]
-    )
+    with a fresh token must not wait in a queue); `subject` is what the app shows of it.
+
+    To someone without an account, pass `user=None` and their `email` (once per address and
+    event)."""
+    if user is None and not email:
+        raise ValueError("A built notice needs a user or an address.")
+    row = {"event": event, "builder": builder, "subject": fit(subject, SUBJECT_MAX_LENGTH)}
+    row.update({"user": user} if user is not None else {"email": email})
+    return _create([{**row, "mission": mission}])
 
 
 @on_transition("*")

@@ -8,15 +8,13 @@ selector receives has already been scoped by the caller (`get_mission_for`).
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from formats.text import SectionDiff, clean_text, sections_diff
 from missions.models import Mission, TermsOfReference, ToRVersion
 from missions.selectors.missions import mission_for_update, organises
 from missions.workflow import PLANNING_STATES, Status
@@ -91,26 +89,6 @@ def tor_overview(mission: Mission) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class DiffLine:
-    """One line of a section's comparison: kind is "same", "removed", "added" or "gap"."""
-
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class SectionDiff:
-    name: str
-    label: str
-    changed: bool
-    lines: list[DiffLine]
-
-
-def _lines(text: str) -> list[str]:
-    return text.splitlines() if text else []
-
-
 def tor_diff(
     previous: ToRVersion | None, version: ToRVersion, context: int = 2
 ) -> list[SectionDiff]:
@@ -119,26 +97,9 @@ def tor_diff(
     Unchanged lines around a change are kept for context (`context` of them); longer
     unchanged stretches become one "gap" line. Against no previous version, everything is new.
     """
-    diffs = []
-    for name in SECTIONS:
-        before = _lines(getattr(previous, name)) if previous else []
-        after = _lines(getattr(version, name))
-        if before == after:
-            diffs.append(SectionDiff(name, section_label(name), False, []))
-            continue
-        lines: list[DiffLine] = []
-        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-        for index, group in enumerate(matcher.get_grouped_opcodes(context)):
-            if index or group[0][1] > 0:
-                lines.append(DiffLine("gap", "…"))
-            for tag, i1, i2, j1, j2 in group:
-                if tag == "equal":
-                    lines += [DiffLine("same", line) for line in before[i1:i2]]
-                    continue
-                lines += [DiffLine("removed", line) for line in before[i1:i2]]
-                lines += [DiffLine("added", line) for line in after[j1:j2]]
-        diffs.append(SectionDiff(name, section_label(name), True, lines))
-    return diffs
+    return sections_diff(
+        previous, version, [(name, section_label(name)) for name in SECTIONS], context
+    )
 
 
 # Writes -----------------------------------------------------------------------------------------
@@ -155,12 +116,6 @@ def _locked_for_edit(mission: Mission | int, user) -> Mission:
             f"planning; it is now {Status(current.status).label.lower()}."
         )
     return current
-
-
-def _clean_text(value) -> str:
-    # Browsers send textarea lines as CRLF: without this, every save would look like a change.
-    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
 def _window(mission: Mission) -> str:
@@ -213,7 +168,7 @@ def tor_start(mission: Mission | int, user) -> TermsOfReference:
         if existing is not None:
             return existing
         tor = TermsOfReference.objects.create(mission=current)
-        sections = {name: _clean_text(text) for name, text in _first_sections(current).items()}
+        sections = {name: clean_text(text) for name, text in _first_sections(current).items()}
         ToRVersion.objects.create(
             tor=tor, number=1, author=user, change_note=START_NOTE, **sections
         )
@@ -249,10 +204,10 @@ def tor_save(
         if base_number != latest.number:
             raise _stale(latest.number)
         text = {name: getattr(latest, name) for name in SECTIONS}
-        text.update({name: _clean_text(value) for name, value in sections.items()})
+        text.update({name: clean_text(value) for name, value in sections.items()})
         if all(text[name] == getattr(latest, name) for name in SECTIONS):
             return None
-        change_note = _clean_text(change_note)
+        change_note = clean_text(change_note)
         if not change_note:
             raise ValidationError({"change_note": "Say in a few words what you changed."})
         try:

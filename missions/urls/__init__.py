@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("missions.urls.election")),
     path("", include("missions.urls.preparation")),
     path("", include("missions.urls.followup")),
+    path("", include("missions.urls.report")),
 ]

@@ -4,6 +4,7 @@ endorsement or a comment with errors) renders, with what was typed kept."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from commitments.selectors.picture import country_picture
 from missions.forms.intake import CommentForm, EndorsementForm
 from missions.models import Mission
 from missions.selectors.missions import transitions_for
@@ -53,6 +54,8 @@ def render_detail(
         "failed": failed,
         "planning_states": PLANNING_SHOWN,
         "can_record_lesson": lesson_may_add(mission, request.user),
+        # How the country's cluster partners assess themselves: aggregates only.
+        "country_pictures": country_picture(mission.country_id),
         **_intake_context(request, mission, forms),
     }
     return render(request, "missions/mission_detail.html", context)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from clusters.files import private_file_response
 from formats.charts import bar_chart
 from formats.ical import DayEvent, calendar_bytes
 from formats.people import person
@@ -86,7 +87,6 @@ from missions.services.followup import (
 )
 from missions.services.notices import site_url
 from missions.views.errors import show_on_form
-from missions.views.files import private_file_response
 from missions.workflow import (
     MissionNotFound,
     StaleTransition,

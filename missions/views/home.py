@@ -8,13 +8,16 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clusters.models import Role
 from clusters.selectors import user_roles
+from commitments.selectors.assessment import open_assessments_for
+from commitments.selectors.picture import clusters_across_for
+from commitments.selectors.rounds import open_rounds_for
 from missions.forms.mission import object_id
 from missions.models import Notification, Score
 from missions.selectors.followup import my_counts
@@ -138,11 +141,72 @@ def waiting_for(user) -> list[dict]:
     return sections
 
 
+def commitment_sections(user) -> list[dict]:
+    """The partner's self-assessments still to submit and the coordinator's open rounds
+    (commitments), each item with its link and what is due when."""
+    roles = user_roles(user)
+    sections = []
+    if Role.PARTNER_REPRESENTATIVE in roles:
+        drafts = open_assessments_for(user)
+        sections.append(
+            {
+                "title": _("Self-assessments to submit"),
+                "count": drafts.count(),
+                "items": [
+                    {
+                        "label": f"{a.round.country_cluster}: {a.organisation.name}",
+                        "url": reverse("commitments:assessment", args=[a.pk]),
+                        "hint": _("due by %(date)s")
+                        % {"date": formats.date_format(a.round.closes_on)},
+                    }
+                    for a in drafts[:SHOWN]
+                ],
+                "link": reverse("commitments:index"),
+                "empty": _("Your organisation has no self-assessment open."),
+            }
+        )
+    if Role.CLUSTER_COORDINATOR in roles:
+        rounds = open_rounds_for(user)
+        sections.append(
+            {
+                "title": _("Open self-assessment rounds"),
+                "count": rounds.count(),
+                "items": [
+                    {
+                        "label": str(r.country_cluster),
+                        "url": reverse("commitments:round", args=[r.pk]),
+                        "hint": _("%(submitted)s of %(invited)s submitted")
+                        % {
+                            "submitted": r.submitted,
+                            "invited": r.invited,
+                        },
+                    }
+                    for r in rounds[:SHOWN]
+                ],
+                "link": reverse("commitments:index"),
+                "empty": _("No round is open: open one from the cluster's page."),
+            }
+        )
+    if Role.CLUSTER_FOCAL_POINT in roles or Role.HCSS in roles:
+        clusters = clusters_across_for(user).filter(commitment_rounds__isnull=False).distinct()
+        sections.append(
+            {
+                "title": _("Clusters' commitments"),
+                "count": clusters.count(),
+                "items": [],
+                "link": reverse("commitments:across"),
+                "empty": _("Country clusters that assessed themselves against the commitments."),
+            }
+        )
+    return sections
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     notifications = request.user.notifications.select_related("mission")
     context = {
         "sections": waiting_for(request.user),
+        "commitment_sections": commitment_sections(request.user),
         "latest": list(notifications.filter(read_at__isnull=True)[:SHOWN]),
     }
     return render(request, "missions/home.html", context)

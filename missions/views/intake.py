@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clusters.files import private_file_response
 from formats.uploads import download_name
 from missions.forms.intake import CommentForm, EndorsementForm, RequestForm
 from missions.models import Mission
@@ -39,7 +40,6 @@ from missions.services.intake import (
 from missions.services.mission import mission_transition
 from missions.views.detail import render_detail
 from missions.views.errors import errors_onto, show_on_form
-from missions.views.files import private_file_response
 from missions.workflow import REQUEST_STATES, MissionNotFound, Status, TransitionError, holds
 
 

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from clusters.files import private_file_response
 from formats.uploads import download_name
 from missions.forms.preparation import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
 from missions.models import IssueCoverage, Mission
@@ -38,7 +39,6 @@ from missions.services.preparation import (
     preparation_may_edit,
 )
 from missions.views.errors import errors_onto
-from missions.views.files import private_file_response
 
 # The service's refusals (missions.services.preparation), checked here before the form is read.
 ORGANISERS_ONLY = "Only the GCC and the mission leader change this."

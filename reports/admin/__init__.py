@@ -1,3 +1,3 @@
 """The reports app in the admin (each module registers its models)."""
 
-from reports.admin import document  # noqa: F401
+from reports.admin import distribution, document, publication  # noqa: F401

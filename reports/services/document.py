@@ -3,26 +3,38 @@
 A document is rendered once per source version: asking twice reuses the row, a failed or lost
 rendering may be asked for again. Rendering happens outside any transaction, after the row is
 claimed with a conditional update, so two workers never render the same document.
+
+Follow-up status reports are a series of their own: each one asked for is a new document
+with the next number, and the schedule makes one a month per mission in follow-up.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from missions.models import Mission, ToRVersion
+from missions.models import Mission, ReportVersion, ToRVersion
 from missions.selectors.missions import missions_visible_to
+from missions.selectors.report import is_final, report_current, report_final
 from missions.services.tor import SECTIONS, section_label
-from missions.workflow import Hook
+from missions.workflow import Hook, Status, holds
 from reports.models import STALLED_AFTER, Document, document_path
-from reports.pdf import render_pdf
-from reports.selectors.document import tor_current_version
+from reports.pdf import RenderError, RenderMemoryLimit, RenderTimeLimit, render_pdf
+from reports.selectors.document import (
+    followup_status_context,
+    public_report_context,
+    report_context,
+    tor_current_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,26 +85,126 @@ def document_ensure(
 
 
 def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> Document:
-    """Ask for the PDF of the mission's current ToR version; it renders in a worker.
+    """Ask for the PDF of `kind` of the mission's current text; it renders in a worker.
 
-    Anyone who sees the mission may ask. Asking again for the same version returns the same
-    document; a failed (or lost) one is queued again.
+    TOR and REPORT: the current version of the ToR or of the report. PUBLIC_REPORT: the
+    public version of the report, only from its final version. Anyone who sees the mission
+    may ask. Asking again for the same version returns the same document; a failed (or lost)
+    one is queued again. Follow-up status reports have their own `followup_status_request`.
     """
-    if kind != Document.Kind.TOR:
-        raise ValidationError("Only the Terms of Reference can be made into a PDF for now.")
     with transaction.atomic():
         if not missions_visible_to(user).filter(pk=mission.pk).exists():
-            raise PermissionDenied("No such mission.")
-        version = tor_current_version(mission)
-        if version is None:
-            raise ValidationError("There are no Terms of Reference to make a PDF of yet.")
-        return document_ensure(
-            mission,
-            kind,
-            version.number,
-            final=version.tor.final_version_id == version.pk,
-            user=user,
+            raise PermissionDenied(_("No such mission."))
+        if kind == Document.Kind.TOR:
+            version = tor_current_version(mission)
+            if version is None:
+                raise ValidationError(_("There are no Terms of Reference to make a PDF of yet."))
+            final = version.tor.final_version_id == version.pk
+        elif kind == Document.Kind.REPORT:
+            version = report_current(mission)
+            if version is None:
+                raise ValidationError(_("There is no report to make a PDF of yet."))
+            final = is_final(version)
+        elif kind == Document.Kind.PUBLIC_REPORT:
+            version = report_final(mission)
+            if version is None:
+                raise ValidationError(
+                    _(
+                        "The public version is made from the final report: the leader marks "
+                        "the report final first."
+                    )
+                )
+            final = True
+        else:
+            raise ValidationError(_("This kind of document cannot be asked for here."))
+        return document_ensure(mission, kind, version.number, final=final, user=user)
+
+
+def followup_status_request(mission: Mission, user) -> Document:
+    """The leader asks for a follow-up status report as of today: each request is a new
+    document, the next of the mission's series. It renders in a worker."""
+    with transaction.atomic():
+        # Locked: two requests at once would take the same number.
+        locked = (
+            missions_visible_to(user).select_for_update(of=("self",)).filter(pk=mission.pk).first()
         )
+        if locked is None:
+            raise PermissionDenied(_("No such mission."))
+        if not holds(user, "lead_mission", locked):
+            raise PermissionDenied(_("Only the mission's leader makes a follow-up status report."))
+        number = _last_status_report(locked.pk) + 1
+        document = Document.objects.create(
+            mission=locked,
+            kind=Document.Kind.FOLLOWUP_STATUS,
+            source_version=number,
+            as_of=timezone.localdate(),
+            requested_by=user,
+        )
+        RENDER.fire_on_commit(document.pk)
+    return document
+
+
+def _last_status_report(mission_pk: int) -> int:
+    return (
+        Document.objects.filter(
+            mission_id=mission_pk, kind=Document.Kind.FOLLOWUP_STATUS
+        ).aggregate(last=Max("source_version"))["last"]
+        or 0
+    )
+
+
+def followup_status_reports_due(today: datetime.date | None = None) -> list[int]:
+    """The schedule's monthly status report: for each mission in follow-up that has none for
+    this month yet, make it (as of `today`) and queue its rendering. Returns the new
+    documents' pks.
+
+    Decided from the current state at each tick, so the first tick of a month (or the first
+    after missed ones) makes the month's report. The unique (mission, kind, period) row
+    claims it: a second tick, or two at once, make nothing more. A constant number of
+    queries, whatever the number of missions.
+    """
+    today = today or timezone.localdate()
+    period = today.strftime("%Y-%m")
+    kind = Document.Kind.FOLLOWUP_STATUS
+    with transaction.atomic():
+        due = list(
+            Mission.objects.select_for_update()
+            .filter(status=Status.FOLLOW_UP)
+            .exclude(
+                Exists(Document.objects.filter(mission=OuterRef("pk"), kind=kind, period=period))
+            )
+            .values_list("pk", flat=True)
+        )
+        if not due:
+            return []
+        last = dict(
+            Document.objects.filter(mission__in=due, kind=kind)
+            .order_by()
+            .values("mission")
+            .annotate(last=Max("source_version"))
+            .values_list("mission", "last")
+        )
+        Document.objects.bulk_create(
+            [
+                Document(
+                    mission_id=pk,
+                    kind=kind,
+                    source_version=last.get(pk, 0) + 1,
+                    as_of=today,
+                    period=period,
+                )
+                for pk in due
+            ],
+            ignore_conflicts=True,
+        )
+        created = list(
+            Document.objects.filter(
+                mission__in=due, kind=kind, period=period, status=Document.Status.QUEUED
+            ).values_list("pk", flat=True)
+        )
+        for pk in created:
+            RENDER.fire_on_commit(pk)
+    return created
 
 
 def document_retry(document: Document, user) -> bool:
@@ -119,7 +231,59 @@ def _tor_html(document: Document) -> str:
     )
 
 
-RENDERERS = {Document.Kind.TOR: _tor_html}
+def _report_version(document: Document) -> ReportVersion:
+    return ReportVersion.objects.select_related("report").get(
+        report__mission=document.mission_id, number=document.source_version
+    )
+
+
+def _report_html(document: Document) -> str:
+    context = report_context(
+        document.mission, _report_version(document), final=document.source_final
+    )
+    return render_to_string("reports/report.html", {**context, "public": False})
+
+
+def _public_report_html(document: Document) -> str:
+    context = public_report_context(document.mission, _report_version(document))
+    return render_to_string("reports/report.html", {**context, "public": True})
+
+
+def _followup_status_html(document: Document) -> str:
+    as_of = document.as_of or timezone.localdate()
+    context = followup_status_context(document.mission, as_of)
+    return render_to_string(
+        "reports/followup_status.html", {**context, "number": document.source_version}
+    )
+
+
+RENDERERS = {
+    Document.Kind.TOR: _tor_html,
+    Document.Kind.REPORT: _report_html,
+    Document.Kind.PUBLIC_REPORT: _public_report_html,
+    Document.Kind.FOLLOWUP_STATUS: _followup_status_html,
+}
+
+
+def _failure(error: Exception) -> str:
+    """The short message a failed document shows on its page."""
+    if isinstance(error, RenderTimeLimit):
+        reason = _("it took longer than the limit of %(seconds)s seconds") % {
+            "seconds": f"{error.seconds:g}"
+        }
+    elif isinstance(error, RenderMemoryLimit):
+        reason = _("it needed more memory than the limit of %(megabytes)s MB") % {
+            "megabytes": error.megabytes
+        }
+    elif isinstance(error, RenderError):
+        reason = _("the renderer stopped (%(detail)s)") % {"detail": error.detail}
+    else:
+        return _(
+            "The PDF could not be made (%(error)s). Try again; if it fails again, tell HCSS."
+        ) % {"error": type(error).__name__}
+    return _("The PDF could not be made: %(reason)s. Try again; if it fails again, tell HCSS.") % {
+        "reason": reason
+    }
 
 
 def document_render(document_pk: int) -> bool:
@@ -153,14 +317,16 @@ def document_render(document_pk: int) -> bool:
     except Exception as error:
         logger.exception("Rendering document %s failed", document_pk)
         mine.update(
-            status=Document.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"The PDF could not be made ({type(error).__name__}). Try again; if it "
-            "fails again, tell HCSS.",
+            status=Document.Status.FAILED, finished_at=timezone.now(), error=_failure(error)
         )
         return False
     stored = mine.update(
-        status=Document.Status.READY, file=name, pages=pages, finished_at=timezone.now()
+        status=Document.Status.READY,
+        file=name,
+        pages=pages,
+        # What a recipient checks their copy against (sha256sum).
+        sha256=hashlib.sha256(data).hexdigest(),
+        finished_at=timezone.now(),
     )
     if not stored:
         storage.delete(name)

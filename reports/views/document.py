@@ -1,4 +1,5 @@
-"""Documents on the web: the PDF's progress, asking for it, and downloading the stored file.
+"""Documents on the web: the PDF's progress, asking for it, and downloading the stored file;
+the ToR's, the report's (and its public version's) and the follow-up status reports.
 
 Whoever sees the mission sees its documents; anything else is a 404.
 """
@@ -10,14 +11,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from clusters.files import private_file_response
 from formats.uploads import clean_filename
 from missions.selectors.missions import get_mission_for
-from missions.views.files import private_file_response
+from missions.workflow import holds
 from reports.models import Document
-from reports.selectors.document import documents_visible_to, tor_document
-from reports.services.document import document_request
+from reports.selectors.document import (
+    documents_visible_to,
+    followup_status_documents,
+    report_documents,
+    tor_document,
+)
+from reports.services.document import document_request, followup_status_request
 
 # Seconds between reloads of the progress page (no JavaScript needed).
 REFRESH_SECONDS = 3
@@ -51,6 +59,72 @@ def tor_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
     if document and document.in_progress and not document.stalled:
         response["Refresh"] = str(REFRESH_SECONDS)
     return response
+
+
+def _on_its_way(*documents: Document | None) -> bool:
+    """Whether a document is queued or rendering (and not lost): its page reloads itself."""
+    return any(d is not None and d.in_progress and not d.stalled for d in documents)
+
+
+def _page(request: HttpRequest, template: str, context: dict, refresh: bool) -> HttpResponse:
+    response = render(
+        request, template, {**context, "refresh": REFRESH_SECONDS if refresh else None}
+    )
+    if refresh:
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+REPORT_KINDS = (Document.Kind.REPORT, Document.Kind.PUBLIC_REPORT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
+    """GET shows the PDF of the report's current version and, once it is final, of its
+    public version; POST (`kind`: report or public_report) asks for one."""
+    mission = get_mission_for(request.user, mission_pk)
+    if request.method == "POST":
+        kind = request.POST.get("kind") or Document.Kind.REPORT
+        try:
+            if kind not in REPORT_KINDS:
+                raise ValidationError(_("Choose the report or its public version."))
+            document_request(mission, request.user, kind)
+        except PermissionDenied:
+            raise Http404("No such mission.") from None
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("reports:report", mission_pk=mission.pk)
+    state = report_documents(mission)
+    return _page(
+        request,
+        "reports/report_status.html",
+        {"mission": mission, **state},
+        _on_its_way(state["report"], state["public"]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_status_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
+    """GET lists the mission's follow-up status reports; POST (the leader) makes one now."""
+    mission = get_mission_for(request.user, mission_pk)
+    if request.method == "POST":
+        # A user who sees the mission but does not lead it gets the 403 page with the reason.
+        followup_status_request(mission, request.user)
+        messages.success(request, _("The status report is being made; it shows here when ready."))
+        return redirect("reports:followup_status", mission_pk=mission.pk)
+    documents = list(followup_status_documents(mission))
+    return _page(
+        request,
+        "reports/followup_status_list.html",
+        {
+            "mission": mission,
+            "documents": documents,
+            "leads": holds(request.user, "lead_mission", mission),
+        },
+        _on_its_way(*documents),
+    )
 
 
 @login_required

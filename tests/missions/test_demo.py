@@ -216,3 +216,37 @@ class TestFollowUp:
         )
         assert all(point.reminders.exists() for point in overdue)
         assert not Notification.objects.filter(email_state="pending").exists()
+
+
+class TestReports:
+    """The demo ends the procedure as it should end: the historical missions' final reports
+    went to their lists and are public; a current mission is writing its report."""
+
+    def test_the_historical_reports_are_final_distributed_and_published(self, demo, client):
+        from reports.models import Delivery, Publication, PublicationStatus
+
+        for mission in Mission.objects.filter(title__in=HISTORICAL):
+            final = mission.report.final_version
+            assert final is not None, mission.title
+            listed = set(mission.report_recipients.values_list("email", flat=True))
+            assert listed, mission.title
+            sent = set(
+                Delivery.objects.filter(mission=mission, version=final.number).values_list(
+                    "email", flat=True
+                )
+            )
+            assert sent == listed, mission.title
+            publication = Publication.objects.get(mission=mission)
+            assert (publication.status, publication.version) == (
+                PublicationStatus.PUBLISHED,
+                final.number,
+            )
+        page = client.get("/reports/").content.decode()
+        for title in HISTORICAL:
+            assert title in page
+
+    def test_a_current_mission_is_reporting_with_a_draft(self, demo):
+        mission = Mission.objects.get(status="reporting")
+        assert mission.report.versions.exists()
+        assert mission.report.final_version is None
+        assert mission.report.versions.first().findings.exists()

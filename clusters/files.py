@@ -1,7 +1,11 @@
-"""Serving a stored private file: always as a download, never rendered by the browser."""
+"""Serving a stored private file, for every app: always as a download, never rendered by the
+browser. Here, in the lowest app, so that missions, commitments and reports serve files the
+same way (the headers are in formats.downloads)."""
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
+
+from formats.downloads import PRIVATE_DOWNLOAD_HEADERS
 
 
 def private_file_response(stored: FieldFile, filename: str, content_type: str) -> FileResponse:
@@ -16,7 +20,6 @@ def private_file_response(stored: FieldFile, filename: str, content_type: str) -
     response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type=content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
+    for header, value in PRIVATE_DOWNLOAD_HEADERS.items():
+        response[header] = value
     return response

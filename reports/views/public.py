@@ -1,0 +1,127 @@
+"""The public face of the mission reports, for anyone and with no login: the list of published
+reports (filtered by country and year), each one's page and public PDF, and their Atom feed.
+
+Only published reports appear; a withdrawn one is gone from every page, its PDF and the feed.
+What the pages show of a report is its public version only (reports.selectors.publication).
+"""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse, reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from clusters.files import private_file_response
+from formats.uploads import clean_filename
+from reports.models import Publication
+from reports.selectors.publication import (
+    public_countries,
+    public_pdf,
+    public_version,
+    public_years,
+    published,
+    published_filtered,
+)
+
+PER_PAGE = 20
+FEED_ENTRIES = 50
+
+
+def _year(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) == 4 else None
+
+
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Published reports, newest first, filtered by country (its code) and year."""
+    country = request.GET.get("country", "").strip().upper()[:3]
+    year = _year(request.GET.get("year", ""))
+    page = Paginator(published_filtered(country, year), PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/public/list.html",
+        {
+            "page": page,
+            "countries": public_countries(),
+            "years": public_years(),
+            "country": country,
+            "year": year,
+            "filtered": bool(country or year),
+        },
+    )
+
+
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(published(), pk=pk)
+    version, sections, findings = public_version(publication)
+    return render(
+        request,
+        "reports/public/detail.html",
+        {
+            "publication": publication,
+            "mission": publication.mission,
+            "version": version,
+            "sections": sections,
+            "findings": findings,
+            "pdf": public_pdf(publication),
+        },
+    )
+
+
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public PDF, while the report is published and once the PDF is ready."""
+    publication = get_object_or_404(published(), pk=pk)
+    document = public_pdf(publication)
+    if document is None:
+        raise Http404(_("The public PDF of this report is not ready."))
+    title = publication.mission.title.replace("/", "-").replace("\\", "-")
+    name = clean_filename(
+        _("Mission report (public version) - %(title)s - v%(number)s.pdf")
+        % {"title": title, "number": publication.version}
+    )
+    response = private_file_response(document.file, name, "application/pdf")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+class PublishedReportsFeed(Feed):
+    """The published mission reports as an Atom feed, newest first."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("Inter-cluster support missions: published reports")
+    subtitle = gettext_lazy(
+        "The public versions of the final reports of inter-cluster support missions."
+    )
+    link = reverse_lazy("public:list")
+
+    def items(self):
+        return published()[:FEED_ENTRIES]
+
+    def item_title(self, item: Publication) -> str:
+        return item.mission.title
+
+    def item_description(self, item: Publication) -> str:
+        # The summary is plain text; Atom's summary is HTML.
+        return escape(item.summary)
+
+    def item_link(self, item: Publication) -> str:
+        return reverse("public:detail", args=[item.pk])
+
+    def item_pubdate(self, item: Publication):
+        return item.published_at
+
+    def item_updateddate(self, item: Publication):
+        return item.published_at
+
+    def item_categories(self, item: Publication) -> list[str]:
+        return [item.mission.country.name]
