@@ -1,0 +1,144 @@
+"""Who sees which self-assessment: the partner its own organisation's, the coordinator every
+one of its cluster's rounds. Nobody else sees single answers (HCSS and the focal points see
+the aggregates only)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from clusters.models import Role, RoleAssignment
+from commitments.models import Answer, AssessmentStatus, RoundStatus, SelfAssessment
+from commitments.selectors.rounds import _active, clusters_coordinated_by
+
+
+def _represents(user) -> Exists:
+    """Whether `user` represents the assessment's organisation in its round's cluster."""
+    return Exists(
+        RoleAssignment.objects.filter(
+            user=user,
+            role=Role.PARTNER_REPRESENTATIVE,
+            country_cluster=OuterRef("round__country_cluster"),
+            organisation=OuterRef("organisation"),
+        )
+    )
+
+
+def assessments_answered_by(user) -> QuerySet[SelfAssessment]:
+    """The self-assessments of the organisations `user` represents, in their clusters."""
+    if not _active(user):
+        return SelfAssessment.objects.none()
+    return SelfAssessment.objects.filter(_represents(user))
+
+
+def assessments_visible_to(user) -> QuerySet[SelfAssessment]:
+    """The self-assessments `user` may open: their own organisation's, and every one of the
+    rounds of the clusters they coordinate (whose answers they read once submitted)."""
+    if not _active(user):
+        return SelfAssessment.objects.none()
+    return SelfAssessment.objects.filter(
+        _represents(user) | Q(round__country_cluster__in=clusters_coordinated_by(user).values("pk"))
+    )
+
+
+def answers_readable_by(user) -> QuerySet[SelfAssessment]:
+    """The self-assessments whose answers `user` may read: their own organisation's, drafts
+    too; their clusters' once submitted (a draft is the partner's until it is sent)."""
+    if not _active(user):
+        return SelfAssessment.objects.none()
+    return SelfAssessment.objects.filter(
+        _represents(user)
+        | Q(
+            round__country_cluster__in=clusters_coordinated_by(user).values("pk"),
+            status=AssessmentStatus.SUBMITTED,
+        )
+    )
+
+
+def may_read_answers(user, assessment: SelfAssessment) -> bool:
+    return answers_readable_by(user).filter(pk=assessment.pk).exists()
+
+
+def may_answer(user, assessment: SelfAssessment) -> bool:
+    """Only the organisation's representatives answer for it (not its coordinator)."""
+    return assessments_answered_by(user).filter(pk=assessment.pk).exists()
+
+
+def get_assessment_for(user, pk) -> SelfAssessment:
+    """The self-assessment `pk` if `user` may read it; otherwise 404."""
+    found = (
+        assessments_visible_to(user)
+        .select_related(
+            "organisation",
+            "round__framework",
+            "round__country_cluster__country",
+            "round__country_cluster__global_cluster",
+            "submitted_by",
+            "updated_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such self-assessment.")
+    return found
+
+
+def answers_by_item(assessment: SelfAssessment) -> dict[int, Answer]:
+    """The assessment's answers, by item pk (one query)."""
+    return {answer.item_id: answer for answer in Answer.objects.filter(assessment=assessment)}
+
+
+def obstacles_of(assessment: SelfAssessment) -> list[str]:
+    return list(assessment.obstacles.values_list("obstacle", flat=True))
+
+
+def round_assessments(round_) -> QuerySet[SelfAssessment]:
+    """Every self-assessment of a round with its organisation, for its coordinator."""
+    return (
+        SelfAssessment.objects.filter(round=round_)
+        .select_related("organisation", "submitted_by")
+        .order_by("organisation__name")
+    )
+
+
+def own_assessments(user, round_) -> list[SelfAssessment]:
+    """The assessments of the round that `user` answers for (usually one)."""
+    return list(
+        assessments_answered_by(user).filter(round=round_).select_related("organisation", "round")
+    )
+
+
+def open_assessments_for(user, today: datetime.date | None = None) -> QuerySet[SelfAssessment]:
+    """The drafts `user` still has to submit, in rounds that accept answers (home page)."""
+    today = today or timezone.localdate()
+    return (
+        assessments_answered_by(user)
+        .filter(
+            status=AssessmentStatus.DRAFT,
+            round__status=RoundStatus.OPEN,
+            round__closes_on__gte=today,
+        )
+        .select_related(
+            "organisation",
+            "round__country_cluster__country",
+            "round__country_cluster__global_cluster",
+        )
+        .order_by("round__closes_on", "pk")
+    )
+
+
+def get_answer_file_for(user, pk) -> Answer:
+    """An answer's evidence file, to whoever may read the answer; otherwise 404."""
+    found = (
+        Answer.objects.filter(pk=pk, assessment__in=answers_readable_by(user).values("pk"))
+        .exclude(file="")
+        .only("file", "file_name", "file_type")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such file.")
+    return found

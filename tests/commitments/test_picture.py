@@ -1,0 +1,266 @@
+"""The cluster's picture: bands right at their edges, the threshold of three, the key
+commitments, the obstacles, the trend over rounds, the cluster's actions, and the latest
+picture of a country for its missions."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from commitments.models import Band, band_for, score_percent
+from commitments.selectors.picture import (
+    across,
+    cluster_trend,
+    clusters_across_for,
+    country_picture,
+    round_picture,
+)
+from commitments.services.picture import action_record
+from commitments.services.rounds import round_close
+from tests.commitments.factories import (
+    fill,
+    fill_round,
+    items_of,
+    make_cluster,
+    open_round,
+    today,
+)
+
+
+@pytest.mark.parametrize(
+    ("percent", "band"),
+    [
+        (0, Band.WEAK),
+        (25, Band.WEAK),
+        (26, Band.UNSATISFACTORY),
+        (50, Band.UNSATISFACTORY),
+        (51, Band.SATISFACTORY),
+        (75, Band.SATISFACTORY),
+        (76, Band.GOOD),
+        (100, Band.GOOD),
+    ],
+)
+def test_bands_at_their_edges(percent, band):
+    assert band_for(percent) == band
+
+
+@pytest.mark.parametrize(
+    ("met", "partly", "not_met", "percent"),
+    [
+        (1, 0, 1, 50),  # exactly half
+        (0, 1, 1, 25),  # a quarter: weak
+        (1, 1, 1, 50),
+        (3, 0, 1, 75),  # three quarters: satisfactory, not good
+        (0, 0, 3, 0),
+        (2, 1, 0, 83),
+        (25, 1, 24, 51),  # 51/100: satisfactory
+        (13, 0, 37, 26),  # 26/100: unsatisfactory
+        (38, 0, 12, 76),  # 76/100: good
+        (0, 101, 99, 25),  # 25.25 %: rounds to 25, weak
+        (0, 101, 97, 26),  # 25.5 %: rounds half up to 26
+    ],
+)
+def test_the_score_is_the_share_of_the_possible_score_rounded_half_up(
+    met, partly, not_met, percent
+):
+    assert score_percent(met, partly, not_met) == percent
+
+
+def test_no_score_when_nobody_rated_it():
+    assert score_percent(0, 0, 0) is None
+
+
+@pytest.fixture
+def round_(pakistan):
+    return open_round(pakistan.cluster, pakistan.coordinator)
+
+
+def test_below_three_answers_every_figure_is_hidden(round_):
+    fill_round(round_, [("M" * 11, "M" * 5)] * 2, obstacles=["capacity"])
+    picture = round_picture(round_)
+    assert (picture.invited, picture.submitted, picture.shown) == (4, 2, False)
+    assert picture.response_rate == 50
+    assert all(f.met is None and f.score is None for f in picture.commitments + picture.principles)
+    assert picture.obstacles == [] and picture.score is None
+
+
+def test_drafts_do_not_count(round_):
+    fill_round(round_, [("M" * 11, "M" * 5)] * 2)
+    fill(round_.assessments.order_by("organisation__name")[2], submit=False)
+    assert not round_picture(round_).shown
+
+
+def test_from_three_answers_the_figures_show(round_):
+    fill_round(
+        round_,
+        [
+            ("MMMMMMMMMMN", "MMMMM"),
+            ("MPMMMMMMMMN", "MMMMM"),
+            ("MNMMMMMMMMP", "MMMMP"),
+        ],
+        obstacles=["access_language"],
+    )
+    picture = round_picture(round_)
+    assert picture.shown and picture.submitted == 3
+    first, second, eleventh = (
+        picture.commitments[0],
+        picture.commitments[1],
+        picture.commitments[10],
+    )
+    assert (first.met, first.score, first.band) == (3, 100, Band.GOOD)
+    assert (second.met, second.partly, second.not_met, second.score) == (1, 1, 1, 50)
+    assert second.shares == (33, 33, 33)
+    assert (eleventh.score, eleventh.band) == (17, Band.WEAK)
+    assert [f.item.number for f in picture.weak] == [11, 2]
+    assert [f.item.number for f in picture.key_commitments] == [1, 3, 4]
+    assert [(o.code, o.organisations) for o in picture.obstacles] == [("access_language", 3)]
+
+
+def test_an_item_fewer_than_three_rated_stays_hidden(round_):
+    # Three answered, but two found commitment 2 not applicable: its one rating stays hidden.
+    fill_round(
+        round_, [("MMMMMMMMMMM", "MMMMM"), ("MXMMMMMMMMM", "MMMMM"), ("MXMMMMMMMMM", "MMMMM")]
+    )
+    picture = round_picture(round_)
+    assert picture.commitments[0].shown and not picture.commitments[1].shown
+
+
+def test_the_page_hides_the_figures_below_three(client, round_, pakistan):
+    fill_round(round_, [("N" * 11, "N" * 5)] * 2)
+    client.force_login(pakistan.coordinator)
+    response = client.get(reverse("commitments:round", args=[round_.pk]))
+    assertContains(response, "The figures show once at least 3 organisations have submitted")
+    assertNotContains(response, "<svg")
+    assertNotContains(response, "badge band band-weak")
+    assertContains(response, "Not shown yet", count=16)
+
+
+def test_a_partner_sees_its_own_answers_beside_the_aggregate(client, round_, pakistan):
+    fill_round(round_, [("N" * 11, "N" * 5), ("M" * 11, "M" * 5), ("M" * 11, "M" * 5)])
+    client.force_login(pakistan.partner)
+    response = client.get(reverse("commitments:round", args=[round_.pk]))
+    assertContains(response, "Your answer")
+    assertContains(response, "<td>Not met</td>", count=16)  # its answers, beside the figures
+    assertContains(response, "67 %")  # met, of the aggregate
+    # A partner does not get the list of who answered, nor their pages.
+    assertNotContains(response, "The organisations invited")
+    other = round_.assessments.get(organisation=pakistan.organisations[1])
+    assertNotContains(response, reverse("commitments:assessment", args=[other.pk]))
+
+
+def test_the_coordinator_sees_who_answered_and_the_charts(client, round_, pakistan):
+    fill_round(round_, [("M" * 11, "M" * 5)] * 3, obstacles=["capacity"])
+    client.force_login(pakistan.coordinator)
+    response = client.get(reverse("commitments:round", args=[round_.pk]))
+    assertContains(response, "The organisations invited")
+    assertContains(response, 'id="commitment-scores"')
+    assertContains(response, 'id="obstacles"')
+    for assessment in round_.assessments.all():
+        assertContains(response, reverse("commitments:assessment", args=[assessment.pk]))
+
+
+def test_the_trend_follows_the_rounds_oldest_first(pakistan):
+    first = open_round(
+        pakistan.cluster, pakistan.coordinator, on=today() - datetime.timedelta(days=200)
+    )
+    fill_round(first, [("N" * 11, "N" * 5)] * 3)
+    round_close(first, pakistan.coordinator)
+    second = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(second, [("M" * 11, "P" * 5)] * 3)
+    trend = cluster_trend(pakistan.cluster)
+    assert [p.round for p in trend.pictures] == [first, second]
+    assert [score for _round, score in trend.scores] == [0, 100]
+    principles = [row for row in trend.rows if row.kind == "principle"]
+    assert principles[0].scores == [0, 50]
+
+
+def test_an_action_is_kept_with_the_round_and_shown_on_the_next(client, pakistan):
+    first = open_round(
+        pakistan.cluster, pakistan.coordinator, on=today() - datetime.timedelta(days=200)
+    )
+    fill_round(first, [("M" * 10 + "N", "M" * 5)] * 3)
+    interpretation = next(i for i in items_of(first) if i.kind == "commitment" and i.number == 11)
+    action_record(
+        first,
+        pakistan.coordinator,
+        item=interpretation,
+        text="Urdu interpretation at every meeting.",
+        owner="Cluster coordinator",
+        due_on=today() + datetime.timedelta(days=30),
+    )
+    round_close(first, pakistan.coordinator)
+    second = open_round(pakistan.cluster, pakistan.coordinator)
+    client.force_login(pakistan.coordinator)
+    response = client.get(reverse("commitments:round", args=[second.pk]))
+    assertContains(response, "Recorded with the previous round")
+    assertContains(response, "Urdu interpretation at every meeting.")
+
+
+def test_only_the_coordinator_records_an_action(pakistan, round_):
+    with pytest.raises(PermissionDenied):
+        action_record(
+            round_,
+            pakistan.partner,
+            item=items_of(round_)[0],
+            text="x",
+            owner="y",
+            due_on=today(),
+        )
+
+
+def test_an_action_needs_a_commitment_of_the_round_text_owner_and_due_date(pakistan, round_):
+    principle = next(i for i in items_of(round_) if i.kind == "principle")
+    with pytest.raises(ValidationError) as refused:
+        action_record(round_, pakistan.coordinator, item=principle, text="", owner="", due_on=None)
+    assert set(refused.value.error_dict) == {"item", "text", "owner", "due_on"}
+
+
+def test_country_picture_gives_each_cluster_its_latest_round_with_three_answers(pakistan):
+    old = open_round(
+        pakistan.cluster, pakistan.coordinator, on=today() - datetime.timedelta(days=200)
+    )
+    fill_round(old, [("M" * 11, "M" * 5)] * 3)
+    round_close(old, pakistan.coordinator)
+    current = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(current, [("N" * 11, "N" * 5)] * 2)  # not enough yet: the older one shows
+    wash, _orgs = make_cluster("PAK", "wash")
+    from tests.commitments.factories import coordinator_of
+
+    open_round(wash, coordinator_of(wash, "coord-wash"))  # no answers at all
+    pictures = country_picture(pakistan.cluster.country)
+    assert [p.cluster.global_cluster.code for p in pictures] == ["health", "wash"]
+    health, wash_picture = pictures
+    assert health.picture.round == old and health.picture.score == 100 and health.rounds == 2
+    assert wash_picture.picture is None and wash_picture.rounds == 1
+
+
+def test_country_picture_of_a_country_without_rounds_is_empty(pakistan, nepal):
+    assert country_picture(nepal.cluster.country) == []
+
+
+def test_country_picture_renders_with_its_template(pakistan):
+    from django.template.loader import render_to_string
+
+    round_ = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(round_, [("M" * 11, "M" * 5)] * 3, obstacles=["access_location"])
+    html = render_to_string(
+        "commitments/_country_picture.html",
+        {"pictures": country_picture(pakistan.cluster.country)},
+    )
+    assert "Interpretation in an appropriate language" in html
+    assert "Access: location (3)" in html
+
+
+def test_across_countries_a_focal_point_sees_its_cluster_everywhere(cast, pakistan, nepal):
+    for side in (pakistan, nepal):
+        round_ = open_round(side.cluster, side.coordinator)
+        fill_round(round_, [("M" * 11, "M" * 5)] * 3)
+    wash, _orgs = make_cluster("PAK", "wash")
+    rows = across(clusters_across_for(cast["focal_health"]))
+    assert [row.cluster.country.code for row in rows] == ["NPL", "PAK"]
+    assert all(row.latest.score == 100 for row in rows)
+    assert wash not in clusters_across_for(cast["focal_health"])
+    assert wash in clusters_across_for(cast["hcss"])
+    assert not clusters_across_for(pakistan.coordinator).exists()
