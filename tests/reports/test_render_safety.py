@@ -191,32 +191,50 @@ def payloads_of(text: str) -> list[str]:
     return text.split(" <")[:1]
 
 
+def typed(model, **values) -> dict:
+    """`values` as a user could type them: cut to each column's length (PostgreSQL enforces
+    it; SQLite would not)."""
+    return {
+        name: value[: model._meta.get_field(name).max_length or None]
+        if isinstance(value, str)
+        else value
+        for name, value in values.items()
+    }
+
+
 def fill_every_field(mission: Mission, version: ReportVersion, text: str) -> None:
-    """Put `text` into every field a user types that reaches a PDF."""
-    Mission.objects.filter(pk=mission.pk).update(title=f"Mission {text}")
+    """Put `text` into every field a user types that reaches a PDF (as much as each holds)."""
+    Mission.objects.filter(pk=mission.pk).update(**typed(Mission, title=f"Mission {text}"))
     ReportVersion.objects.filter(pk=version.pk).update(
         **{name: f"{name} {text}" for name in ReportVersion.SECTIONS}, internal_sections=[]
     )
     ReportFinding.objects.filter(version=version).update(text=f"Finding {text}")
     ActionPoint.objects.filter(mission=mission).update(
-        text=f"Point {text}",
-        addressee_role=f"Role {text}",
-        indicator=f"Indicator {text}",
-        verification=f"Verification {text}",
-        resources=f"Resources {text}",
-        status="open",
+        **typed(
+            ActionPoint,
+            text=f"Point {text}",
+            addressee_role=f"Role {text}",
+            indicator=f"Indicator {text}",
+            verification=f"Verification {text}",
+            resources=f"Resources {text}",
+            status="open",
+        )
     )
     ToRVersion.objects.filter(tor__mission=mission).update(
-        focus=f"Focus {text}", change_note=f"Note {text}"[:300]
+        **typed(ToRVersion, focus=f"Focus {text}", change_note=f"Note {text}")
     )
-    Attachment.objects.filter(mission=mission).update(original_name=f"Attachment {text}"[:255])
+    Attachment.objects.filter(mission=mission).update(
+        **typed(Attachment, original_name=f"Attachment {text}")
+    )
     IssueCoverage.objects.filter(mission=mission).update(
-        briefing_name=f"Briefing {text}"[:255], remote_focal_point=f"Remote {text}"[:200]
+        **typed(
+            IssueCoverage, briefing_name=f"Briefing {text}", remote_focal_point=f"Remote {text}"
+        )
     )
     first = payloads_of(text)[0]
-    Organisation.objects.filter(acronym="WHO").update(name=f"Agency {first}")
+    Organisation.objects.filter(acronym="WHO").update(**typed(Organisation, name=f"Agency {first}"))
     for nomination in mission.nominations.select_related("participant"):
-        nomination.participant.first_name = f"Name {first}"
+        nomination.participant.first_name = f"Name {first}"[:150]
         nomination.participant.save()
     for point in ActionPoint.objects.filter(mission=mission):
         ProgressUpdate.objects.create(point=point, text=f"Update {text}", percent=50)
