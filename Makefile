@@ -37,6 +37,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/bandit -r config clusters commitments missions reports formats bench -ll -x '*/migrations/*,tests'
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Re-pin after changing pyproject.toml (needs uv: pip install uv).

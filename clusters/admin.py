@@ -1,22 +1,29 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clusters.models import (
+    AuditEvent,
     Country,
     CountryCluster,
     CrossCuttingIssue,
     GlobalCluster,
     Organisation,
+    Role,
     RoleAssignment,
     RoleChange,
 )
+from clusters.receivers import audit_admin_change
+from clusters.selectors import user_roles
 from clusters.services import GLOBAL_ROLES, role_grant, role_may_assign, role_revoke
 
 
@@ -209,3 +216,81 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def reads_audit_log(user) -> bool:
+    """HCSS reads the audit log (and superusers, who run the installation); nobody else."""
+    return bool(user.is_active and (user.is_superuser or Role.HCSS in user_roles(user)))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, for HCSS to read: nobody adds, changes or deletes an event, here or
+    anywhere else (the model, its queryset and, on PostgreSQL, a trigger refuse). The list
+    is the whole of it: an event has no page of its own, where a form could be posted."""
+
+    list_display = ["at", "kind", "who", "object_display", "remote_addr", "detail"]
+    list_display_links = None
+    list_filter = ["kind", "at"]
+    list_select_related = ["content_type"]
+    search_fields = ["username", "object_repr"]
+    date_hierarchy = "at"
+    actions = None
+    show_full_result_count = False  # the log only grows: no count of all of it on each page
+
+    @admin.display(description=gettext_lazy("Who"), ordering="username")
+    def who(self, obj):
+        return obj.username or "-"
+
+    @admin.display(description=gettext_lazy("What it was done to"))
+    def object_display(self, obj):
+        if obj.content_type is None:
+            return obj.object_repr or "-"
+        return f"{obj.content_type.name}: {obj.object_repr}"
+
+    def has_module_permission(self, request):
+        return reads_audit_log(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return reads_audit_log(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        raise PermissionDenied(_("The audit log is read in its list: an event is never changed."))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied(_("The audit log is append-only: an event is never deleted."))
+
+
+@admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+def delete_selected(modeladmin, request, queryset):
+    """Django's "Delete selected", with each deletion in the audit log. The admin logs the
+    deletion of several objects at once with bulk_create, which sends no post_save for the
+    receiver (clusters.receivers.admin_changed) to hear; a single one it does hear."""
+    started = timezone.now()
+    newest = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = django_delete_selected(modeladmin, request, queryset)
+    heard = set(
+        AuditEvent.objects.filter(kind=AuditEvent.Kind.ADMIN_CHANGE, at__gte=started).values_list(
+            "detail__log_entry", flat=True
+        )
+    )
+    entries = LogEntry.objects.filter(
+        pk__gt=newest, user_id=request.user.pk, action_flag=DELETION
+    ).select_related("user", "content_type")
+    for entry in entries:
+        if entry.pk not in heard:
+            audit_admin_change(entry)
+    return response
+
+
+# For every model of the admin, in place of Django's own.
+admin.site.add_action(delete_selected, "delete_selected")

@@ -3,11 +3,17 @@
 A role assignment gives a user a role within a scope: a country, a global cluster, a
 cross-cutting issue or a country-level cluster. Each (role, scope) pair has one auth group;
 other apps grant object permissions to that group, so a user's reach follows their groups.
+
+The audit log (AuditEvent) is here too, in the lowest app, so that every app's downloads and
+every sign-in land in the same place.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Country(models.Model):
@@ -209,3 +215,96 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.get_role_display()} to {self.user}"
+
+
+class AuditLogIsAppendOnly(Exception):
+    """An audit event was to be changed or deleted: nothing was."""
+
+
+def _refuse(what: str):
+    raise AuditLogIsAppendOnly(f"The audit log is append-only: its events are never {what}.")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Reads and inserts only: an update or a delete of the log is refused, whatever the
+    rows (on PostgreSQL a trigger refuses them as well, for SQL that does not come here)."""
+
+    def update(self, **kwargs):
+        _refuse("changed")
+
+    def delete(self):
+        _refuse("deleted")
+
+    def _raw_delete(self, using):
+        _refuse("deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse("changed")
+
+
+class AuditEvent(models.Model):
+    """Something HCSS must be able to trace afterwards: who signed in (or tried to), whose
+    role changed, what changed in the admin, who downloaded someone else's file.
+
+    Written only by clusters.services.audit_record; never changed or deleted. The user is
+    kept as a plain reference (no constraint, nothing cascades) and by name, so that
+    deleting or renaming an account leaves the log as it was.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGN_OUT = "sign_out", _("Signed out")
+        SECOND_FACTOR_PASSED = "second_factor_passed", _("Second factor passed")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Second factor refused")
+        ROLE_GRANTED = "role_granted", _("Role granted")
+        ROLE_REVOKED = "role_revoked", _("Role revoked")
+        ADMIN_CHANGE = "admin_change", _("Changed in the admin")
+        FILE_DOWNLOAD = "file_download", _("File downloaded by another user")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset asked for")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The user's name then; for a failed sign-in, the name as typed (there may be no user).
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        indexes = [models.Index(fields=["kind", "at"], name="auditevent_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username or '-'} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            _refuse("changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse("deleted")

@@ -52,7 +52,7 @@ def bar_chart(
     height = PADDING * 2 + max(len(items), 1) * ROW_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="icsm-chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width: {WIDTH}px" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" '
         f'role="img" aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
         f'font-size="13" font-family="inherit">',
         f'<title id="{escape(title_id)}">{escape(title)}</title>',

@@ -40,12 +40,18 @@ def send_notification_task(notification_pk: int) -> bool:
 
 
 def _queue(notification_pks: list[int]) -> None:
-    for pk in notification_pks:
+    for index, pk in enumerate(notification_pks):
         try:
             send_notification_task.delay(pk)
         except Exception:
-            # The broker is down: the notice waits in the outbox, and the sweep sends it.
-            logger.warning("Could not queue notification %s; the outbox sweep will", pk)
+            # The broker is down: the notices wait in the outbox, and the sweep sends them.
+            # Trying the others would only hold the page (each attempt retries the broker).
+            logger.warning(
+                "Could not queue notification %s (and %s after it); the outbox sweep will",
+                pk,
+                len(notification_pks) - index - 1,
+            )
+            return
 
 
 OUTBOX.connect(_queue)

@@ -8,7 +8,12 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from reports.services.document import RENDER, document_render, followup_status_reports_due
+from reports.services.document import (
+    RENDER,
+    document_render,
+    documents_stalled_requeue,
+    followup_status_reports_due,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +22,12 @@ logger = logging.getLogger(__name__)
 @shared_task(soft_time_limit=120, time_limit=180)
 def render_document_task(document_pk: int) -> bool:
     return document_render(document_pk)
+
+
+@shared_task
+def documents_sweep_task() -> int:
+    """Beat (`documents-sweep`): queue again the documents whose queueing or worker was lost."""
+    return len(documents_stalled_requeue())
 
 
 @shared_task

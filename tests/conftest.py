@@ -1,11 +1,69 @@
-"""The cast: one user per role and scope, named as the tests speak of them."""
+"""The cast: one user per role and scope, named as the tests speak of them.
+
+And two adaptations to the perimeter (clusters.security), which the suite runs with:
+
+- `client.force_login(user)` stands for a whole login, the second factor included: the session
+  is verified with an authenticator device of the user's (made for them). Tests of the second
+  factor itself mark themselves `second_factor_pending` to get a session that has passed the
+  password only.
+- `authenticate()` without a request (client.login, a direct call) is an in-process call, as
+  from a shell: django-axes has no address to throttle and refuses it outside the tests; here it
+  goes through to the password check. Logins through the pages keep the whole throttle.
+"""
 
 import pytest
+from axes.backends import AxesStandaloneBackend
 from django.db import connection
+from django.test.client import ClientMixin
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster, Role
 from clusters.services import role_grant
 from tests.factories import UserFactory
+
+SECOND_FACTOR_PENDING = "second_factor_pending"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        f"{SECOND_FACTOR_PENDING}: client.force_login leaves the session short of the second "
+        "factor (the password step only)",
+    )
+
+
+def verified_device(user) -> TOTPDevice:
+    """A confirmed authenticator of `user`'s: theirs, or one made for the test."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(request, monkeypatch):
+    if request.node.get_closest_marker(SECOND_FACTOR_PENDING):
+        return
+    force_login = ClientMixin.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = verified_device(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_verified)
+
+
+@pytest.fixture(autouse=True)
+def _authenticate_in_process(monkeypatch):
+    throttled = AxesStandaloneBackend.authenticate
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None  # no opinion: the next backend checks the password
+        return throttled(self, request, username, password, **kwargs)
+
+    monkeypatch.setattr(AxesStandaloneBackend, "authenticate", authenticate)
 
 
 def _user(username: str, role: str | None = None, **scope):

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -47,6 +48,8 @@ from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clusters.models import (
     Country,
@@ -368,6 +371,17 @@ ACCOUNT_ROWS = {
         get=page(everyone),
     ),
     "password_reset_complete": Row(public=True, get=page(everyone)),
+    # The perimeter's pages (tests/clusters/test_second_factor.py and test_login.py tell what
+    # they do): anyone's own. The cast's sessions have passed the second factor.
+    "password_reset": Row(public=True, get=page(everyone), posts=(post(always(ACTS)),)),
+    "password_reset_done": Row(public=True, get=page(everyone)),
+    "password_change": Row(get=page(everyone), posts=(post(always(ACTS)),)),
+    "password_change_done": Row(get=page(everyone)),
+    "security": Row(get=page(everyone)),
+    "two_factor_verify": Row(get=page(everyone), posts=(post(always(ACTS)),)),
+    "two_factor_setup": Row(get=page(everyone), posts=(post(always(ACTS)),)),
+    "two_factor_backup_codes": Row(get=page(everyone), posts=(post(always(ACTS)),)),
+    "two_factor_remove": Row(posts=(post(always(ACTS)),)),
 }
 
 REQUEST_ROWS = {
@@ -821,6 +835,13 @@ ADMIN_SITE_ROWS = {
     "admin:auth_user_password_change": Row(
         admin=True, kwargs=lambda world: {"id": world.user.pk}, get=always(ADMIN_FORBIDDEN)
     ),
+    # django-otp's pages of a device's secret: never in the admin (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    **{
+        f"admin:otp_totp_totpdevice_{view}": Row(
+            admin=True, kwargs=lambda world: {"pk": world.user.pk}, get=always(ADMIN_FORBIDDEN)
+        )
+        for view in ("config", "qrcode")
+    },
 }
 
 
@@ -900,7 +921,44 @@ ADMIN_MODELS = {
         change=ADMIN_FORBIDDEN,
         history=ADMIN_FORBIDDEN,
     ),
+    # The audit log is HCSS's to read, in its list: an event has no page to change or delete it.
+    "clusters_auditevent": AdminModel(
+        reference=lambda world: apps.get_model("clusters", "AuditEvent").objects.earliest("pk"),
+        change=ADMIN_FORBIDDEN,
+        staff=having_role("hcss"),
+    ),
+    # The perimeter's records are the superuser's: login attempts and logs (django-axes: unlock
+    # an account by deleting its attempt) and second-factor devices (django-otp: take a lost
+    # phone away). HCSS's staff get the admin's 403 on every page of them.
+    **{
+        name: AdminModel(
+            reference=record,
+            changelist=ADMIN_FORBIDDEN,
+            change=ADMIN_FORBIDDEN,
+            history=ADMIN_FORBIDDEN,
+        )
+        for name, record in {
+            "axes_accessattempt": lambda world: perimeter_record(AccessAttempt, world),
+            "axes_accesslog": lambda world: perimeter_record(AccessLog, world),
+            "axes_accessfailurelog": lambda world: perimeter_record(AccessFailureLog, world),
+            "otp_totp_totpdevice": lambda world: perimeter_record(TOTPDevice, world),
+            "otp_static_staticdevice": lambda world: perimeter_record(StaticDevice, world),
+        }.items()
+    },
 }
+
+
+def perimeter_record(model, world):
+    """A row of one of the perimeter's models, made in the test's transaction (the world is
+    built before them): a login attempt or log of the world's user, or a device of theirs."""
+    if model in (TOTPDevice, StaticDevice):
+        return model.objects.get_or_create(user=world.user, name="In the URL matrix")[0]
+    fields = {"username": world.user.username, "ip_address": "192.0.2.1", "user_agent": "matrix"}
+    if model is AccessAttempt:
+        fields.update(get_data="", post_data="", failures_since_start=1)
+    return model.objects.get_or_create(
+        **fields, defaults={"http_accept": "", "path_info": "/login/"}
+    )[0]
 
 
 def admin_model_rule(model: AdminModel, outcome: Outcome) -> Rule:
@@ -990,7 +1048,7 @@ FOLLOW_UP_ROUTES = {
 
 EXCLUDED = {
     **{
-        f"admin/{name.replace('_', '/', 1)}/<path:object_id>/": (
+        f"admin/{'/'.join(name.rsplit('_', 1))}/<path:object_id>/": (
             "unnamed: redirects to the change page without reading the object; the change "
             "page's row covers it"
         )
@@ -1420,6 +1478,12 @@ def check_cell(client: Client, method: str, path: str, data: dict, outcome: Outc
                 transaction.set_rollback(True)
                 return f"got 500 ({type(error).__name__}: {error})"
             problem = outcome.problem(response, path)
+            if (
+                not problem
+                and response.status_code not in (301, 302)
+                and "Content-Security-Policy" not in response
+            ):
+                problem = "has no Content-Security-Policy header"
             # (Not response.close(): it sends request_finished, whose close_old_connections
             # drops PostgreSQL's connection in the middle of the module's transaction.)
             for close in getattr(response, "_resource_closers", ()):

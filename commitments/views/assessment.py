@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from clusters.files import private_file_response
+from clusters.form_errors import show_on_form
 from commitments.forms.assessment import AssessmentForm
-from commitments.forms.errors import show_on_form
 from commitments.models import ItemKind, Obstacle
 from commitments.selectors.assessment import (
     answers_by_item,
@@ -96,6 +96,12 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """An answer's evidence file, to whoever may read the answer, as a download."""
     answer = get_answer_file_for(request.user, pk)
+    # An answer is its organisation's, saved by any of its representatives: no uploader of
+    # its own, so every download is in the audit log.
     return private_file_response(
-        answer.file, download_name(answer.file_name, answer.file_type), answer.file_type
+        request,
+        answer.file,
+        download_name(answer.file_name, answer.file_type),
+        answer.file_type,
+        uploader_id=None,
     )

@@ -5,6 +5,7 @@ so a laptop needs no server. Set DATABASE_URL and REDIS_URL for PostgreSQL and R
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "clusters",
     "missions",
     "commitments",
@@ -49,13 +55,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise and everything that may answer early: every response gets the headers.
+    "csp.middleware.CSPMiddleware",
+    "clusters.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: each says on the next page why it sent the user there.
+    "clusters.middleware.StaffIdleTimeoutMiddleware",
+    "clusters.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the page that says how long to wait.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt on an account or from an address that is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -109,6 +126,66 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# The perimeter (clusters.security, clusters.middleware) ---------------------------------------
+# Login throttling (django-axes): after this many failed logins for an account, or from an
+# address, that account or address is locked out until this many minutes pass without a try.
+ICSM_LOGIN_FAILURE_LIMIT = int(os.environ.get("ICSM_LOGIN_FAILURE_LIMIT", "5"))
+ICSM_LOGIN_COOLOFF_MINUTES = int(os.environ.get("ICSM_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = ICSM_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=ICSM_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The page that says how long to wait (registration/lockout.html).
+AXES_LOCKOUT_CALLABLE = "clusters.views.password.locked_out"
+# A success does not wipe the count: one known password must not reset an address's guesses.
+AXES_RESET_ON_SUCCESS = False
+# Successful logins in AccessLog, failed ones in AccessFailureLog (both in the admin).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind a reverse proxy, the client's address is the proxy's unless it is read from
+# X-Forwarded-For: set this to the number of proxies in front of the application.
+ICSM_TRUSTED_PROXY_COUNT = int(os.environ.get("ICSM_TRUSTED_PROXY_COUNT", "0"))
+if ICSM_TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = ICSM_TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Password reset requests: at most this many per address and per e-mail address in a window.
+ICSM_PASSWORD_RESET_LIMIT = int(os.environ.get("ICSM_PASSWORD_RESET_LIMIT", "5"))
+ICSM_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("ICSM_PASSWORD_RESET_WINDOW_MINUTES", "15"))
+
+# The second factor (django-otp: an authenticator app, and single-use backup codes) is required
+# of staff and of the global roles. Only a development server (DEBUG on) may skip it, and only
+# when asked to: bin/run asks, for the demo, and says so. Test and production settings require it.
+ICSM_REQUIRE_SECOND_FACTOR = not (DEBUG and env_bool("ICSM_SKIP_SECOND_FACTOR", False))
+ICSM_BACKUP_CODE_COUNT = 10
+OTP_TOTP_ISSUER = "ICSM"
+# The admin never shows a device's secret or its QR code; each user sees their own, once.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions: staff are logged out after this many minutes without a request.
+ICSM_STAFF_IDLE_MINUTES = int(os.environ.get("ICSM_STAFF_IDLE_MINUTES", "30"))
+# No script of the site reads the CSRF cookie (there is no script of the site).
+CSRF_COOKIE_HTTPONLY = True
+
+# Headers. The policy: nothing inline, nothing from elsewhere, never in a frame.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Features no page uses, off for every page (clusters.middleware.PermissionsPolicyMiddleware).
+ICSM_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "serial=(), bluetooth=(), hid=(), screen-wake-lock=(), xr-spatial-tracking=()"
+)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -228,6 +305,10 @@ CELERY_BEAT_SCHEDULE = {
     "commitment-round-deadlines": {
         "task": "commitments.tasks.round_deadlines_task",
         "schedule": 60 * 60,  # hourly: rounds past their date close, reminders claimed once
+    },
+    "documents-sweep": {
+        "task": "reports.tasks.documents_sweep_task",
+        "schedule": 5 * 60,  # a PDF whose queueing or worker was lost renders without asking
     },
     "follow-up-status-reports": {
         "task": "reports.tasks.followup_status_reports_task",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster
 from formats.uploads import ACCEPTED_EXTENSIONS, ACCEPTED_NAMES, UploadRejected, check_upload
@@ -64,7 +65,7 @@ def _check_file(upload):
     try:
         check_upload(upload, upload.size, settings.ICSM_ATTACHMENT_MAX_BYTES)
     except UploadRejected as rejected:
-        raise forms.ValidationError(rejected.message) from None
+        raise forms.ValidationError(gettext(rejected.message)) from None
     return upload
 
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clusters.models import CountryCluster, Role
 from formats.text import fit
@@ -301,7 +302,7 @@ def progress_post(
         try:
             kinds.append(check_upload(upload, upload.size, settings.ICSM_ATTACHMENT_MAX_BYTES))
         except UploadRejected as rejected:
-            errors["files"] = f"{clean_filename(upload.name or '')}: {rejected.message}"
+            errors["files"] = f"{clean_filename(upload.name or '')}: {gettext(rejected.message)}"
             break
     if errors:
         raise ValidationError(errors)
@@ -544,7 +545,7 @@ def claim_rows(keys: list[tuple[int, str, datetime.date, int]]) -> set[tuple]:
     now = timezone.now()
     params = [value for key in keys for value in (*key, now)]
     sql = (
-        f"INSERT INTO {table} (point_id, kind, due_on, recipient_id, claimed_at) "
+        f"INSERT INTO {table} (point_id, kind, due_on, recipient_id, claimed_at) "  # nosec B608 # the model's own table; every value is a parameter
         f"VALUES {placeholders} "
         "ON CONFLICT (point_id, kind, due_on, recipient_id) DO NOTHING "
         "RETURNING point_id, kind, due_on, recipient_id"

@@ -201,7 +201,7 @@ def attachment_add(mission: Mission | int, user, uploaded_file, kind: str) -> At
                 uploaded_file, uploaded_file.size, settings.ICSM_ATTACHMENT_MAX_BYTES
             )
         except UploadRejected as rejected:
-            raise ValidationError(rejected.message) from None
+            raise ValidationError(_(rejected.message)) from None
         attachment = Attachment(
             mission=current,
             kind=kind,

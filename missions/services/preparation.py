@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clusters.models import CrossCuttingIssue, Role, RoleAssignment
 from formats.uploads import ACCEPTED_NAMES, DOCX, PDF, UploadRejected, check_upload, clean_filename
@@ -295,7 +296,7 @@ def briefing_upload(
                 uploaded_file, uploaded_file.size, settings.ICSM_ATTACHMENT_MAX_BYTES
             )
         except UploadRejected as rejected:
-            message = rejected.message
+            message = gettext(rejected.message)
             if ACCEPTED_NAMES in message:
                 # The general refusal offers kinds a briefing may not be: say what it may be.
                 message = (

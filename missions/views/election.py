@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clusters.form_errors import show_on_form
 from missions.forms.election import (
     AgreeForm,
     CloseForm,
@@ -45,7 +46,6 @@ from missions.services.election import (
     team_member,
     when,
 )
-from missions.views.errors import show_on_form
 from missions.workflow import holds
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clusters.files import private_file_response
+from clusters.form_errors import errors_onto, show_on_form
 from formats.uploads import download_name
 from missions.forms.intake import CommentForm, EndorsementForm, RequestForm
 from missions.models import Mission
@@ -39,7 +40,6 @@ from missions.services.intake import (
 )
 from missions.services.mission import mission_transition
 from missions.views.detail import render_detail
-from missions.views.errors import errors_onto, show_on_form
 from missions.workflow import REQUEST_STATES, MissionNotFound, Status, TransitionError, holds
 
 
@@ -178,9 +178,11 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     mission = get_mission_for(request.user, pk)
     attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
     return private_file_response(
+        request,
         attachment.file,
         download_name(attachment.original_name, attachment.content_type),
         attachment.content_type,
+        uploader_id=attachment.uploaded_by_id,
     )
 
 

@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from clusters.form_errors import errors_onto
 from missions.forms.lessons import LessonForm, LessonSearchForm
 from missions.selectors.lessons import get_lesson_for, lesson_search, lessons_mark_missions
 from missions.selectors.missions import get_mission_for
 from missions.services.lessons import NOT_A_WRITER, lesson_add, lesson_may_add, lessons_open
-from missions.views.errors import errors_onto
 
 PAGE_SIZE = 20
 

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from clusters.files import private_file_response
+from clusters.form_errors import errors_onto
 from formats.uploads import download_name
 from missions.forms.preparation import BriefingForm, ChecklistForm, CoverageForm, InCountryDatesForm
 from missions.models import IssueCoverage, Mission
@@ -38,7 +39,6 @@ from missions.services.preparation import (
     not_editable_message,
     preparation_may_edit,
 )
-from missions.views.errors import errors_onto
 
 # The service's refusals (missions.services.preparation), checked here before the form is read.
 ORGANISERS_ONLY = "Only the GCC and the mission leader change this."
@@ -140,9 +140,11 @@ def briefing(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
         IssueCoverage.objects.exclude(briefing=""), mission=mission, cross_cutting_issue=issue_pk
     )
     return private_file_response(
+        request,
         coverage.briefing,
         download_name(coverage.briefing_name, coverage.briefing_content_type),
         coverage.briefing_content_type,
+        uploader_id=coverage.briefing_uploaded_by_id,
     )
 
 

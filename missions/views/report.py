@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clusters.form_errors import errors_onto, show_on_form
 from missions.forms.report import (
     RecipientForm,
     ReportFinalForm,
@@ -57,7 +58,6 @@ from missions.services.report import (
     report_start,
     writers_refusal,
 )
-from missions.views.errors import errors_onto, show_on_form
 from missions.workflow import REPORT_STATES
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clusters.form_errors import show_on_form
 from formats.people import person
 from missions.forms.team import (
     DecisionForm,
@@ -46,7 +47,6 @@ from missions.services.team import (
     team_confirm_missing,
     team_overview,
 )
-from missions.views.errors import show_on_form
 from missions.workflow import PLANNING_STATES, holds
 
 

@@ -62,6 +62,27 @@ def _requeue(document: Document, user) -> bool:
     return bool(requeued)
 
 
+def documents_stalled_requeue(now: datetime.datetime | None = None) -> list[int]:
+    """Queue again every document whose queueing or worker was lost (queued or rendering for
+    longer than STALLED_AFTER), so that none waits for someone to ask again. Each is taken
+    with a conditional update: two sweeps at once queue it once. Returns the pks queued."""
+    now = now or timezone.now()
+    cutoff = now - STALLED_AFTER
+    lost = Q(status=Document.Status.QUEUED, requested_at__lt=cutoff) | Q(
+        status=Document.Status.RENDERING, started_at__lt=cutoff
+    )
+    queued = []
+    with transaction.atomic():
+        for pk in Document.objects.filter(lost).values_list("pk", flat=True):
+            taken = Document.objects.filter(lost, pk=pk).update(
+                status=Document.Status.QUEUED, requested_at=now, started_at=None
+            )
+            if taken:
+                RENDER.fire_on_commit(pk)
+                queued.append(pk)
+    return queued
+
+
 def document_ensure(
     mission: Mission | int, kind: str, version: int, *, final: bool, user=None
 ) -> Document:

@@ -140,7 +140,11 @@ def delivery_download(request: HttpRequest, token: str) -> HttpResponse:
         _("Mission report - %(title)s - v%(number)s.pdf")
         % {"title": title, "number": delivery.version}
     )
-    response = private_file_response(document.file, name, "application/pdf")
+    # Recipients are not signed in: their downloads are the delivery's to count, not the
+    # audit log's (clusters.files).
+    response = private_file_response(
+        request, document.file, name, "application/pdf", uploader_id=document.requested_by_id
+    )
     # Counted once the file is open: a missing file (a 404) is no download.
     delivery_downloaded(delivery)
     return _private(response)

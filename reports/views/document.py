@@ -139,4 +139,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     name = clean_filename(
         f"{document.get_kind_display()} - {title} - v{document.source_version}{final}.pdf"
     )
-    return private_file_response(document.file, name, "application/pdf")
+    # A PDF is rendered, not uploaded: its "uploader" is whoever asked for it.
+    return private_file_response(
+        request, document.file, name, "application/pdf", uploader_id=document.requested_by_id
+    )

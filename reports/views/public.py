@@ -89,7 +89,9 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         _("Mission report (public version) - %(title)s - v%(number)s.pdf")
         % {"title": title, "number": publication.version}
     )
-    response = private_file_response(document.file, name, "application/pdf")
+    response = private_file_response(
+        request, document.file, name, "application/pdf", uploader_id=None, public=True
+    )
     response["Cache-Control"] = "public, max-age=300"
     return response
 

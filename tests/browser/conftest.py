@@ -4,9 +4,11 @@ Chromium comes from the system (apt-get install chromium), never from `playwrigh
 Without it the browser tests are skipped on a laptop, and fail on CI (CI is set there).
 
 Each test gets a fresh browser context (no cookies carried over) and logs in through the real
-login page. The tests use live_server, so their database is transactional: mark them
-`pytest.mark.django_db(transaction=True, serialized_rollback=True)` so the reference data of
-the data migrations (countries, clusters, scoring criteria) is there for each of them.
+login page, and the second factor's page for those who must pass one (with a code computed from
+an authenticator device made for them). The tests use live_server, so their database is
+transactional: mark them `pytest.mark.django_db(transaction=True, serialized_rollback=True)` so
+the reference data of the data migrations (countries, clusters, scoring criteria) is there for
+each of them.
 """
 
 import os
@@ -15,8 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connections
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from clusters.security import authenticator_code, second_factor_enforced
 
 MISSING_CHROMIUM = "Browser tests need Debian's Chromium: apt-get install chromium (CI installs it)"
 CHROMIUM_ARGS = [
@@ -97,9 +103,24 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def login(page: Page, live_server, username: str, password: str = "pw") -> None:
-    """Log in through the login page, as a person would, and wait until it is done."""
+    """Log in through the login page, as a person would, and wait until it is done: with the
+    code of their authenticator app too, for those who must pass a second factor."""
+    user = get_user_model().objects.get(username=username)
+    device = None
+    if second_factor_enforced(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Browser tests' authenticator")
+        # A code works once in its 30 seconds: a test may log the same person in twice.
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("#content button[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/account/two-factor/**")
+        device.refresh_from_db()
+        page.fill("#id_code", authenticator_code(device))
+        page.click("#content button[type=submit]")
+        expect(page.locator("#id_code")).to_have_count(0)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

@@ -362,10 +362,10 @@ def test_two_workers_given_the_same_document_render_it_once(on_postgres, monkeyp
 def test_the_admin_action_queues_a_failed_document_again(
     client, mission, cast, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "render_pdf", lambda html: 1 / 0)
-    with django_capture_on_commit_callbacks(execute=True):
-        document = document_request(mission, cast["gcc"])
-    monkeypatch.undo()  # the retry renders for real
+    with monkeypatch.context() as broken:  # the retry renders for real
+        broken.setattr(services, "render_pdf", lambda html: 1 / 0)
+        with django_capture_on_commit_callbacks(execute=True):
+            document = document_request(mission, cast["gcc"])
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -378,3 +378,31 @@ def test_the_admin_action_queues_a_failed_document_again(
     assertContains(response, "1 document queued again.")
     document.refresh_from_db()
     assert document.status == Document.Status.READY
+
+
+class TestTheSweep:
+    """A document whose queueing or worker was lost renders without anyone asking again."""
+
+    def test_a_lost_queueing_and_a_dead_rendering_are_queued_again_once(
+        self, mission, cast, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        from reports.models import STALLED_AFTER
+        from reports.services.document import documents_stalled_requeue
+        from reports.tasks import documents_sweep_task
+
+        with monkeypatch.context() as lost:  # the broker took nothing
+            lost.setattr(services.RENDER, "fire_on_commit", lambda pk: None)
+            document = document_request(mission, cast["gcc"])
+        long_ago = timezone.now() - STALLED_AFTER - datetime.timedelta(minutes=1)
+        Document.objects.filter(pk=document.pk).update(requested_at=long_ago)
+        fresh = Document.objects.create(
+            mission=mission, kind=Document.Kind.TOR, source_version=99, source_final=False
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert documents_sweep_task() == 1
+        assert documents_stalled_requeue() == []  # a second sweep finds nothing
+        document.refresh_from_db()
+        fresh.refresh_from_db()
+        assert document.status == Document.Status.READY
+        assert fresh.status == Document.Status.QUEUED  # not lost yet: left alone

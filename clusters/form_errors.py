@@ -1,4 +1,5 @@
-"""A service's refusal, shown where the user typed."""
+"""A service's refusal, shown where the user typed: for the forms of every app (here, in the
+lowest one)."""
 
 from django.core.exceptions import ValidationError
 from django.forms import Form

@@ -1,0 +1,102 @@
+"""The perimeter's middleware: the second factor's door, staff sessions' idle limit, and the
+Permissions-Policy header. Their order is in the settings' MIDDLEWARE, with the reasons."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clusters.security import has_second_factor, second_factor_enforced
+
+# What a user who has not passed the second factor yet may open: the way in and out, and the
+# pages anyone may read. Everything else (the admin too) sends them to the second factor.
+OPEN_BEFORE_SECOND_FACTOR = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "two_factor_verify",
+    "two_factor_setup",
+    "admin:logout",
+}
+PUBLIC_NAMESPACES = {"public"}
+LAST_SEEN_KEY = "icsm_last_seen"
+
+
+class SecondFactorMiddleware:
+    """Until the session has passed the second factor, a user who must use one (or chose to)
+    reaches only the pages above: every other page sends them to enter a code, or to set up an
+    authenticator if they have none yet, and back to the page they asked for afterwards.
+
+    Pages let through are marked `request.second_factor_pending` (the header then shows only
+    the way out)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or not second_factor_enforced(user):
+            return None
+        request.second_factor_pending = True
+        match = request.resolver_match
+        if (
+            match.view_name in OPEN_BEFORE_SECOND_FACTOR
+            or match.namespace.split(":")[0] in PUBLIC_NAMESPACES
+        ):
+            return None
+        step = "two_factor_verify" if has_second_factor(user) else "two_factor_setup"
+        return redirect_to_login(request.get_full_path(), reverse(step))
+
+
+class StaffIdleTimeoutMiddleware:
+    """Staff sessions end after ICSM_STAFF_IDLE_MINUTES without a request. The time of the last
+    request is kept in the session, written at most once a minute (not a write per request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            now = timezone.now().timestamp()
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            idle_limit = settings.ICSM_STAFF_IDLE_MINUTES * 60
+            if last_seen is not None and now - last_seen > idle_limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _(
+                        "You were logged out after %(minutes)d minutes without activity. "
+                        "Log in again to go on."
+                    )
+                    % {"minutes": settings.ICSM_STAFF_IDLE_MINUTES},
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen >= 60:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off, on every response, the browser features no page uses (camera, microphone,
+    location...): a page that was made to ask for them still cannot have them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.ICSM_PERMISSIONS_POLICY)
+        return response
