@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "clusters.middleware.StaffIdleTimeoutMiddleware",
     "clusters.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clusters.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the page that says how long to wait.
     "axes.middleware.AxesMiddleware",
 ]

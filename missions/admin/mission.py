@@ -223,6 +223,8 @@ class MissionDeskMixin(ScopedAdminMixin):
             mission = self.get_object(request, object_id)
             extra_context["transitions"] = self.steps_for(request, mission)
             extra_context["note_on_page"] = self.has_change_permission(request, mission)
+            # HCSS triages with the request's documents in front of it (HCT minutes, notes).
+            extra_context["attachments"] = list(mission.attachments.all()) if mission else []
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ConcurrentTransition:

@@ -68,6 +68,20 @@ def missions_led_by(user) -> QuerySet[Mission]:
     return missions_visible_to(user).filter(_holding(user, "lead_mission"))
 
 
+def missions_to_vote_in(user) -> QuerySet[Mission]:
+    """The missions whose team votes for its leader now and where `user`, on the team, has not
+    voted yet (their ballot of the open round is not cast)."""
+    return (
+        missions_served_by(user)
+        .filter(
+            elections__closed_at__isnull=True,
+            elections__ballots__member__participant=user,
+            elections__ballots__cast_at__isnull=True,
+        )
+        .distinct()
+    )
+
+
 def has_served(user) -> bool:
     """Whether `user` has been on (or led) any mission's team."""
     return MissionUserObjectPermission.objects.filter(

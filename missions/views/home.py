@@ -21,12 +21,18 @@ from commitments.selectors.rounds import open_rounds_for
 from missions.forms.mission import object_id
 from missions.models import Notification, Score
 from missions.selectors.followup import my_counts
-from missions.selectors.missions import missions_led_by, missions_served_by, missions_visible_to
+from missions.selectors.missions import (
+    missions_led_by,
+    missions_served_by,
+    missions_to_vote_in,
+    missions_visible_to,
+)
 from missions.workflow import (
     DECIDED_STATES,
     LEADING_STATES,
     ORGANISING_STATES,
     PLANNING_STATES,
+    REQUEST_STATES,
     TEAM_STATES,
     TRIAGE_QUEUE_STATES,
     Status,
@@ -74,6 +80,15 @@ def waiting_for(user) -> list[dict]:
                 "No decision in the last six months.",
             )
         )
+    if Role.HCT_MEMBER in roles:
+        sections.append(
+            _section(
+                _("Requests waiting for the HCT's agreement"),
+                visible.filter(status__in=REQUEST_STATES, hct_endorsed_on__isnull=True),
+                missions_url,
+                _("No request of your country is waiting for the HCT's agreement."),
+            )
+        )
     if Role.HCSS in roles:
         sections.append(
             _section(
@@ -119,6 +134,11 @@ def waiting_for(user) -> list[dict]:
                 missions_url,
                 "No mission is inviting your cluster or issue just now.",
             )
+        )
+    to_vote = missions_to_vote_in(user)
+    if to_vote.exists():
+        sections.append(
+            _section(_("Vote for your team's leader: the vote is open"), to_vote, "", "")
         )
     on_team = missions_served_by(user).filter(status__in=TEAM_STATES)
     if on_team.exists():

@@ -86,6 +86,8 @@ def _render_request(
         ),
         "rank_form": rank or RankAdjustmentForm(),
         "adjustments": mission.rank_adjustments.select_related("user")[:10],
+        # The criteria ask about them: the evidence stays in front of the scorer.
+        "attachments": list(mission.attachments.all()),
         "error": error,
     }
     return render(request, "missions/board_request.html", context, status=status)

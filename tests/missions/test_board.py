@@ -178,6 +178,35 @@ class TestBoardPages:
         client.force_login(cast["task_team"])
         assert client.get(f"/task-team/{mission.pk}/").status_code == 404
 
+    def test_the_scoring_page_puts_the_evidence_the_criteria_ask_about_in_front(self, client, cast):
+        from missions.models import Attachment
+
+        mission = board_mission()
+        Mission.objects.filter(pk=mission.pk).update(
+            hct_endorsement_record="Minutes of the HCT of 3 May.",
+            security_constraints="Road travel to the north needs an escort.",
+            planned_evaluations="An IAHE in the autumn.",
+        )
+        Attachment.objects.create(
+            mission=mission,
+            kind=Attachment.Kind.HCT_MINUTES,
+            file="attachments/x.pdf",
+            original_name="hct-minutes-may.pdf",
+            content_type="application/pdf",
+            size=1200,
+        )
+        client.force_login(cast["task_team"])
+
+        page = client.get(f"/task-team/{mission.pk}/").content.decode()
+
+        for text in (
+            "Minutes of the HCT of 3 May.",
+            "Road travel to the north needs an escort.",
+            "An IAHE in the autumn.",
+            "hct-minutes-may.pdf",
+        ):
+            assert text in page, text
+
     def test_scoring_from_the_page(self, client, cast):
         mission = board_mission()
         criteria = list(ScoringCriterion.objects.filter(active=True))

@@ -129,3 +129,38 @@ def test_a_team_member_sees_the_missions_they_are_on(client, cast):
     assert [m.title for m in section(client.get("/"), "Missions you are on")["missions"]] == [
         "Mine"
     ]
+
+
+def test_an_hct_member_sees_the_requests_waiting_for_the_hcts_agreement(client, cast):
+    make_mission("PAK", status="submitted", title="To agree", hct_endorsed_on=None)
+    make_mission("PAK", status="submitted", title="Agreed already")
+    make_mission("NPL", status="submitted", title="Elsewhere", hct_endorsed_on=None)
+    client.force_login(cast["hct_pakistan"])
+
+    waiting = section(client.get("/"), "Requests waiting for the HCT's agreement")
+
+    assert [m.title for m in waiting["missions"]] == ["To agree"]
+
+
+def test_a_team_member_is_told_to_vote_while_the_round_is_open_and_not_after(client, cast):
+    import datetime
+
+    from django.utils import timezone
+
+    from missions.models import Candidate, Mission
+    from missions.services.election import election_open, election_stand, election_vote
+    from tests.factories import make_member
+
+    mission = make_mission("PAK", status="in_planning", title="Voting mission")
+    Mission.objects.filter(pk=mission.pk).update(team_confirmed_at=timezone.now())
+    members = [make_member(mission, name) for name in ("amina", "ben", "carla")]
+    election_open(mission, cast["gcc"], closes_at=timezone.now() + datetime.timedelta(days=3))
+    election_stand(mission, members[0].participant)
+    voter = members[1].participant
+    client.force_login(voter)
+    title = "Vote for your team's leader: the vote is open"
+
+    assert [m.title for m in section(client.get("/"), title)["missions"]] == ["Voting mission"]
+
+    election_vote(mission, voter, Candidate.objects.get(member=members[0]).pk)
+    assert title not in titles(client.get("/"))

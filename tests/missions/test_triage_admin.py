@@ -290,6 +290,25 @@ class TestStartTriageAction:
 
 
 class TestChangePage:
+    def test_lists_the_requests_documents(self, client, cast):
+        from missions.models import Attachment
+
+        mission = submitted(2, status="in_triage")
+        Attachment.objects.create(
+            mission=mission,
+            kind=Attachment.Kind.CONCEPT_NOTE,
+            file="attachments/note.pdf",
+            original_name="concept-note.pdf",
+            content_type="application/pdf",
+            size=900,
+        )
+        client.force_login(cast["hcss"])
+        page = client.get(change_url(mission)).content.decode()
+        assert "concept-note.pdf" in page
+        assert (
+            reverse("missions:attachment", args=[mission.pk, mission.attachments.get().pk]) in page
+        )
+
     def test_shows_the_request_read_only_and_the_triage_note_editable(self, client, cast):
         mission = submitted(2, status="in_triage")
         client.force_login(cast["hcss"])
