@@ -368,7 +368,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
     cancel_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         permissions = [
             ("submit_mission", "Can draft and submit the request"),
             ("endorse_mission", "Can record the HCT's endorsement"),
@@ -380,7 +380,11 @@ class Mission(ConcurrentTransitionMixin, models.Model):
             ("serve_on_mission", "Is on the mission's team"),
             ("cancel_mission", "Can cancel the mission"),
         ]
-        indexes = [models.Index(fields=["country", "status"])]
+        indexes = [
+            models.Index(fields=["country", "status"]),
+            # Every list shows the newest first: without it, each sorts the whole table.
+            models.Index(fields=["-created_at", "-id"], name="mission_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title
