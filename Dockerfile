@@ -2,6 +2,7 @@ FROM python:3.11-slim-bookworm
 # WeasyPrint renders PDFs with Pango.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+       fonts-noto-core fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock .

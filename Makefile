@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-dev lint lock bench
+.PHONY: run test install install-dev lint lock bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,11 @@ lint: install-dev
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# Extract the strings into the catalogues (needs GNU gettext), then compile them. The compiled
+# .mo files are committed: `make run` needs no gettext. Translate the new entries in each .po.
+LOCALES := fr es ar ru zh_Hans
+messages: install-dev
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -49,7 +49,7 @@ class GlobalClusterAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lead_agencies")
 
-    @admin.display(description="Lead agencies")
+    @admin.display(description=gettext_lazy("Lead agencies"))
     def lead_agency_list(self, obj):
         return ", ".join(str(org) for org in obj.lead_agencies.all())
 
@@ -71,7 +71,7 @@ class CountryClusterAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(partner_total=Count("partners"))
 
-    @admin.display(description="Partners", ordering="partner_total")
+    @admin.display(description=gettext_lazy("Partners"), ordering="partner_total")
     def partner_count(self, obj):
         return obj.partner_total
 

@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clusters.security import has_second_factor, second_factor_enforced
@@ -119,3 +119,23 @@ class MethodNotAllowedPageMiddleware:
         if response.has_header("Allow"):
             page["Allow"] = response["Allow"]
         return page
+
+
+# The signed-in user's chosen language, copied into the session at sign-in and by the
+# language switcher, so that reading it costs no query.
+SESSION_LANGUAGE_KEY = "icsm_language"
+
+
+class UserLanguageMiddleware:
+    """A signed-in user reads the site in the language they chose, on whichever browser; the
+    LocaleMiddleware before it has already applied the cookie or the browser's languages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.session.get(SESSION_LANGUAGE_KEY)
+        if language and translation.check_for_language(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

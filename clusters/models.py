@@ -13,16 +13,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Country(models.Model):
-    code = models.CharField("ISO 3166 alpha-3 code", max_length=3, unique=True)
+    code = models.CharField(_("ISO 3166 alpha-3 code"), max_length=3, unique=True)
     name = models.CharField(max_length=100)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "countries"
+        verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
         return self.name
@@ -30,20 +31,20 @@ class Country(models.Model):
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
-        UN_AGENCY = "un_agency", "UN agency"
-        NGO = "ngo", "NGO"
-        NGO_CONSORTIUM = "ngo_consortium", "NGO consortium"
-        RED_CROSS = "red_cross", "Red Cross / Red Crescent"
-        GOVERNMENT = "government", "Government"
-        DONOR = "donor", "Donor"
-        OTHER = "other", "Other"
+        UN_AGENCY = "un_agency", _("UN agency")
+        NGO = "ngo", _("NGO")
+        NGO_CONSORTIUM = "ngo_consortium", _("NGO consortium")
+        RED_CROSS = "red_cross", _("Red Cross / Red Crescent")
+        GOVERNMENT = "government", _("Government")
+        DONOR = "donor", _("Donor")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=200, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Where mission reports go (a lead agency's or consortium's coordination desk); blank when
     # nobody gave one. Pre-fills the distribution lists.
-    report_email = models.EmailField("address for mission reports", blank=True)
+    report_email = models.EmailField(_("address for mission reports"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -98,15 +99,15 @@ class CountryCluster(models.Model):
 
 
 class Role(models.TextChoices):
-    RC_HC = "rc_hc", "RC/HC office"
-    HCT_MEMBER = "hct_member", "HCT member"
-    HCSS = "hcss", "OCHA HCSS officer"
-    TASK_TEAM = "task_team", "Task Team member"
-    GCC = "gcc", "GCC member"
-    CLUSTER_FOCAL_POINT = "cluster_focal_point", "Global cluster focal point"
-    CCI_FOCAL_POINT = "cci_focal_point", "Cross-cutting issue focal point"
-    CLUSTER_COORDINATOR = "cluster_coordinator", "Cluster coordinator"
-    PARTNER_REPRESENTATIVE = "partner_representative", "Partner representative"
+    RC_HC = "rc_hc", _("RC/HC office")
+    HCT_MEMBER = "hct_member", _("HCT member")
+    HCSS = "hcss", _("OCHA HCSS officer")
+    TASK_TEAM = "task_team", _("Task Team member")
+    GCC = "gcc", _("GCC member")
+    CLUSTER_FOCAL_POINT = "cluster_focal_point", _("Global cluster focal point")
+    CCI_FOCAL_POINT = "cci_focal_point", _("Cross-cutting issue focal point")
+    CLUSTER_COORDINATOR = "cluster_coordinator", _("Cluster coordinator")
+    PARTNER_REPRESENTATIVE = "partner_representative", _("Partner representative")
 
 
 # The scope field(s) each role needs; every other scope field stays empty.
@@ -165,7 +166,7 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=_scope_constraint(),
                 name="role_has_its_scope",
-                violation_error_message=(
+                violation_error_message=_(
                     "Give exactly the scope the role needs: a country for the RC/HC office and "
                     "HCT members; none for HCSS, Task Team and GCC; a global cluster for a "
                     "cluster focal point; a cross-cutting issue for its focal point; a country "
@@ -176,7 +177,10 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         scope = self.scope
-        return f"{self.user} as {self.get_role_display()}" + (f" for {scope}" if scope else "")
+        names = {"user": self.user, "role": self.get_role_display(), "scope": scope}
+        if scope:
+            return gettext("%(user)s as %(role)s for %(scope)s") % names
+        return gettext("%(user)s as %(role)s") % names
 
     @property
     def scope(self) -> str:
@@ -197,8 +201,8 @@ class RoleChange(models.Model):
     """One grant or revoke of a role: who, which role and scope, by whom, when. Never edited."""
 
     class Action(models.TextChoices):
-        GRANT = "grant", "Granted"
-        REVOKE = "revoke", "Revoked"
+        GRANT = "grant", _("Granted")
+        REVOKE = "revoke", _("Revoked")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -214,7 +218,11 @@ class RoleChange(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.get_role_display()} to {self.user}"
+        return gettext("%(action)s %(role)s to %(user)s") % {
+            "action": self.get_action_display(),
+            "role": self.get_role_display(),
+            "user": self.user,
+        }
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -298,7 +306,11 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["kind", "at"], name="auditevent_kind_at")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.username or '-'} at {self.at:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s: %(user)s at %(at)s") % {
+            "kind": self.get_kind_display(),
+            "user": self.username or "-",
+            "at": f"{self.at:%Y-%m-%d %H:%M}",
+        }
 
     def save(self, *args, **kwargs):
         if not self._state.adding or self.pk is not None:
@@ -308,3 +320,25 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         _refuse("deleted")
+
+
+class LanguagePreference(models.Model):
+    """The language a user reads the site, their e-mails and their PDFs in.
+
+    A row only once the user has chosen; without one, the browser's language applies on the
+    site and the site's default language in what is sent to them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="language_preference",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("language preference")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

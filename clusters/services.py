@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from clusters.models import (
@@ -251,16 +252,25 @@ def _check_may_assign(by, role: str) -> None:
 
 def _clean_scope(role: str, scope: dict) -> dict:
     if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}. Roles: {', '.join(Role.values)}.")
+        raise ValidationError(
+            _("Unknown role %(role)s. Roles: %(roles)s.")
+            % {"role": repr(role), "roles": ", ".join(Role.values)}
+        )
     needed = ROLE_SCOPE[role]
     missing = [name.replace("_", " ") for name in needed if scope.get(name) is None]
     extra = [
         name.replace("_", " ") for name in SCOPE_FIELDS if name not in needed and scope.get(name)
     ]
     if missing:
-        raise ValidationError(f"The role {role} needs a {' and '.join(missing)}.")
+        raise ValidationError(
+            _("The role %(role)s needs a %(scope)s.")
+            % {"role": role, "scope": get_text_list(missing, _("and"))}
+        )
     if extra:
-        raise ValidationError(f"The role {role} takes no {' or '.join(extra)}.")
+        raise ValidationError(
+            _("The role %(role)s takes no %(scope)s.")
+            % {"role": role, "scope": get_text_list(extra, _("or"))}
+        )
     return {name: scope.get(name) for name in needed}
 
 

@@ -1,22 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
+from django.utils.translation import gettext_lazy as _
 
-from clusters.views import password, security
+from clusters.views import language, password, security
 from config.converters import ObjectIdConverter
 from missions.views import home
 
 # <id:...> in every URL that names a row (before the apps' URLs are read).
 register_converter(ObjectIdConverter, "id")
 
-admin.site.site_header = "ICSM administration"
-admin.site.site_title = "ICSM admin"
-admin.site.index_title = "HCSS desk"
+admin.site.site_header = _("ICSM administration")
+admin.site.site_title = _("ICSM admin")
+admin.site.index_title = _("HCSS desk")
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("notifications/", home.notification_list, name="notifications"),
     path("notifications/read/", home.notification_read, name="notifications_read"),
+    path("language/", language.language_switch, name="set_language"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Forgotten passwords: a link by e-mail, to the page that sets one (below).

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from formats.i18n import gettext
+
 WIDTH = 640
 LABEL_WIDTH = 200
 VALUE_WIDTH = 90
@@ -48,7 +50,7 @@ def bar_chart(
     """
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     listed = "; ".join(f"{label}: {format_value(value, unit)}" for label, value in items)
-    summary = " ".join(part for part in (description, listed or "No data.") if part)
+    summary = " ".join(part for part in (description, listed or gettext("No data.")) if part)
     height = PADDING * 2 + max(len(items), 1) * ROW_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="icsm-chart" id="{escape(chart_id)}" '
@@ -59,9 +61,10 @@ def bar_chart(
         f'<desc id="{escape(desc_id)}">{escape(summary)}</desc>',
     ]
     if not items:
+        empty = gettext("No data yet.")
         parts.append(
             f'<text x="{PADDING}" y="{PADDING + ROW_HEIGHT / 2}" dominant-baseline="middle" '
-            f'fill="currentColor">No data yet.</text>'
+            f'fill="currentColor">{escape(empty)}</text>'
         )
     largest = max((max(value, 0) for _, value in items), default=0)
     bar_room = WIDTH - LABEL_WIDTH - VALUE_WIDTH

@@ -13,6 +13,8 @@ import datetime
 import io
 from collections.abc import Iterable, Sequence
 
+from formats.i18n import gettext
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
 
@@ -75,4 +77,4 @@ def _xlsx_value(value):
 
 def _sheet_title(title: str) -> str:
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
-    return (cleaned or "Sheet")[:SHEET_TITLE_MAX]
+    return (cleaned or gettext("Sheet"))[:SHEET_TITLE_MAX]

@@ -2,8 +2,9 @@
 
 The name a user gives a file and the content type their browser sends are both just claims;
 a text file renamed `minutes.pdf` must not pass as a PDF. This module reads the bytes and
-says which accepted kind they are, or why they are refused. It knows nothing of Django, so
-the request form, the endorsement form and the services all use the same rules.
+says which accepted kind they are, or why they are refused. It knows nothing of Django (its
+refusals are translated through formats.i18n), so the request form, the endorsement form and
+the services all use the same rules.
 
 A file that is one accepted kind may still hold a second format (a polyglot): a web page in a
 PDF, a script or an archive after the end of a picture. Those are refused too, since such a
@@ -24,6 +25,8 @@ from typing import BinaryIO, NamedTuple
 
 from PIL import Image
 
+from formats.i18n import gettext, gettext_noop, ngettext
+
 
 class FileKind(NamedTuple):
     label: str
@@ -31,23 +34,24 @@ class FileKind(NamedTuple):
     extensions: tuple[str, ...]
 
 
-PDF = FileKind("PDF", "application/pdf", (".pdf",))
+PDF = FileKind(gettext_noop("PDF"), "application/pdf", (".pdf",))
 DOCX = FileKind(
-    "Word document (DOCX)",
+    gettext_noop("Word document (DOCX)"),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     (".docx",),
 )
 XLSX = FileKind(
-    "Excel workbook (XLSX)",
+    gettext_noop("Excel workbook (XLSX)"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     (".xlsx",),
 )
-PNG = FileKind("PNG image", "image/png", (".png",))
-JPEG = FileKind("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
+PNG = FileKind(gettext_noop("PNG image"), "image/png", (".png",))
+JPEG = FileKind(gettext_noop("JPEG image"), "image/jpeg", (".jpg", ".jpeg"))
 
 ACCEPTED = (PDF, DOCX, XLSX, PNG, JPEG)
 ACCEPTED_EXTENSIONS = ",".join(ext for kind in ACCEPTED for ext in kind.extensions)
-ACCEPTED_NAMES = "PDF, Word (DOCX), Excel (XLSX), PNG or JPEG"
+# The labels and ACCEPTED_NAMES are in English: translate them where they are shown (gettext).
+ACCEPTED_NAMES = gettext_noop("PDF, Word (DOCX), Excel (XLSX), PNG or JPEG")
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -89,17 +93,17 @@ _PDF_OBJECT_STREAM_MAX = 16 * 2**20
 _JPEG_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
-def gettext_noop(message: str) -> str:
-    """Marks `message` for translation (makemessages finds it by this name) without Django:
-    it is translated where an UploadRejected's message is shown."""
-    return message
-
-
 class UploadRejected(Exception):
-    """The file is refused; `message` says why in words a user understands."""
+    """The file is refused; `message` says why in words a user understands, in the language
+    active when it was raised. `template` is the English text it was made from (one of the
+    constants below, or a text with `%(name)s` placeholders filled from `params`)."""
 
-    def __init__(self, message: str):
+    def __init__(self, template: str, **params):
+        message = gettext(template)
+        if params:
+            message %= params
         super().__init__(message)
+        self.template = template
         self.message = message
 
 
@@ -133,12 +137,20 @@ DAMAGED_IMAGE = gettext_noop(
 )
 
 
+NOT_AN_OFFICE_FILE = gettext_noop(
+    "This file is a compressed archive, not a Word or Excel document. Upload a %(kinds)s file."
+)
+NOT_AN_ACCEPTED_KIND = gettext_noop(
+    "This file's content is not a %(kinds)s file, whatever its name says. Upload one of those."
+)
+
+
 def _format_size(size: int) -> str:
     if size >= 2**20:
-        return f"{size / 2**20:.1f} MB".replace(".0 MB", " MB")
+        return gettext("%(number)s MB") % {"number": f"{size / 2**20:.1f}".removesuffix(".0")}
     if size >= 2**10:
-        return f"{size // 2**10} KB"
-    return f"{size} bytes"
+        return gettext("%(number)s KB") % {"number": size // 2**10}
+    return ngettext("%(number)s byte", "%(number)s bytes", size) % {"number": size}
 
 
 def _read_at(fileobj: BinaryIO, offset: int, whence: int, length: int) -> bytes:
@@ -150,8 +162,10 @@ def _sniff_pdf(fileobj: BinaryIO, size: int) -> FileKind:
     tail = _read_at(fileobj, -min(size, _PDF_TAIL), 2, _PDF_TAIL)
     if b"%%EOF" not in tail:
         raise UploadRejected(
-            "This PDF looks incomplete (its end is missing). Save or export it again and "
-            "upload the new copy."
+            gettext_noop(
+                "This PDF looks incomplete (its end is missing). Save or export it again and "
+                "upload the new copy."
+            )
         )
     return PDF
 
@@ -206,10 +220,7 @@ def _check_pdf_content(data: bytes) -> None:
 
 
 def _sniff_office(fileobj: BinaryIO) -> FileKind:
-    not_office = UploadRejected(
-        f"This file is a compressed archive, not a Word or Excel document. "
-        f"Upload a {ACCEPTED_NAMES} file."
-    )
+    not_office = UploadRejected(NOT_AN_OFFICE_FILE, kinds=gettext(ACCEPTED_NAMES))
     try:
         # Only the archive's table of contents is read: nothing is decompressed.
         with zipfile.ZipFile(fileobj) as archive:
@@ -220,8 +231,10 @@ def _sniff_office(fileobj: BinaryIO) -> FileKind:
         raise not_office
     if "word/vbaProject.bin" in names or "xl/vbaProject.bin" in names:
         raise UploadRejected(
-            "Documents containing macros are not accepted. Save it as a plain .docx or "
-            ".xlsx file and upload that."
+            gettext_noop(
+                "Documents containing macros are not accepted. Save it as a plain .docx or "
+                ".xlsx file and upload that."
+            )
         )
     if "word/document.xml" in names:
         return DOCX
@@ -238,11 +251,16 @@ def _sniff_image(fileobj: BinaryIO, expected: FileKind, pillow_format: str) -> F
             image.verify()
     except Exception:  # Pillow raises many kinds of error for a damaged or hostile image
         raise UploadRejected(
-            f"This {expected.label} is damaged and cannot be opened. Save it again and upload "
-            "the new copy."
+            gettext_noop(
+                "This %(kind)s is damaged and cannot be opened. Save it again and upload the "
+                "new copy."
+            ),
+            kind=gettext(expected.label),
         ) from None
     if image_format != pillow_format:
-        raise UploadRejected(f"This is not a valid {expected.label}.")
+        raise UploadRejected(
+            gettext_noop("This is not a valid %(kind)s."), kind=gettext(expected.label)
+        )
     return expected
 
 
@@ -369,20 +387,21 @@ def sniff(fileobj: BinaryIO, size: int) -> FileKind:
             raise UploadRejected(WEB_PAGE)
     finally:
         fileobj.seek(0)
-    raise UploadRejected(
-        f"This file's content is not a {ACCEPTED_NAMES} file, whatever its name says. "
-        f"Upload one of those."
-    )
+    raise UploadRejected(NOT_AN_ACCEPTED_KIND, kinds=gettext(ACCEPTED_NAMES))
 
 
 def check_upload(fileobj: BinaryIO, size: int, max_bytes: int) -> FileKind:
     """Size first (without reading a byte of a file that is too big), then the content."""
     if size <= 0:
-        raise UploadRejected("This file is empty.")
+        raise UploadRejected(gettext_noop("This file is empty."))
     if size > max_bytes:
         raise UploadRejected(
-            f"This file is {_format_size(size)}; the limit is {_format_size(max_bytes)}. "
-            "Make it smaller (for a scan, a lower resolution) and upload it again."
+            gettext_noop(
+                "This file is %(size)s; the limit is %(limit)s. Make it smaller (for a scan, a "
+                "lower resolution) and upload it again."
+            ),
+            size=_format_size(size),
+            limit=_format_size(max_bytes),
         )
     return sniff(fileobj, size)
 
@@ -396,7 +415,7 @@ def clean_filename(name: str, max_length: int = 255) -> str:
     name = re.split(r"[\\/]", name)[-1]  # some browsers send a whole Windows path
     name = _UNSAFE.sub("_", name).strip(" .")
     if not name:
-        name = "document"
+        name = gettext("document")
     if len(name) > max_length:
         stem, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) < 10:

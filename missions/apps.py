@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MissionsConfig(AppConfig):
     name = "missions"
-    verbose_name = "Missions"
+    verbose_name = _("Missions")
 
     def ready(self):
         # The notices each transition writes with it (missions.workflow.on_transition), and

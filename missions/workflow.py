@@ -21,24 +21,27 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django_fsm import ConcurrentTransition
 
 
+# The mission's states. Their labels are the names users read (badges, lists, "it is now
+# approved"); the "mission state" context lets a language agree them with "mission".
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_TRIAGE = "in_triage", "In triage"
-    WITH_TASK_TEAM = "with_task_team", "With the Task Team"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
-    DEFERRED = "deferred", "Deferred"
-    IN_PLANNING = "in_planning", "In planning"
-    READY = "ready", "Ready to deploy"
-    IN_COUNTRY = "in_country", "In country"
-    REPORTING = "reporting", "Reporting"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", pgettext_lazy("mission state", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("mission state", "Submitted")
+    IN_TRIAGE = "in_triage", pgettext_lazy("mission state", "In triage")
+    WITH_TASK_TEAM = "with_task_team", pgettext_lazy("mission state", "With the Task Team")
+    APPROVED = "approved", pgettext_lazy("mission state", "Approved")
+    DECLINED = "declined", pgettext_lazy("mission state", "Declined")
+    DEFERRED = "deferred", pgettext_lazy("mission state", "Deferred")
+    IN_PLANNING = "in_planning", pgettext_lazy("mission state", "In planning")
+    READY = "ready", pgettext_lazy("mission state", "Ready to deploy")
+    IN_COUNTRY = "in_country", pgettext_lazy("mission state", "In country")
+    REPORTING = "reporting", pgettext_lazy("mission state", "Reporting")
+    FOLLOW_UP = "follow_up", pgettext_lazy("mission state", "Follow-up")
+    CLOSED = "closed", pgettext_lazy("mission state", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("mission state", "Cancelled")
 
 
 # The named groups of states. A rule that depends on "where the mission is" uses one of these.
@@ -269,20 +272,21 @@ class Hook:
 # The runner -----------------------------------------------------------------------------------
 
 
-# A character PostgreSQL cannot store in text, and nobody types on purpose.
-NUL_MESSAGE = "Remove the invisible control character (NUL) from the text."
+# A character PostgreSQL cannot store in text, and nobody types on purpose. Marked here and
+# translated where it is used (gettext(NUL_MESSAGE)), so that it stays a plain string.
+NUL_MESSAGE = gettext_noop("Remove the invisible control character (NUL) from the text.")
 
 
 def _clean_inputs(required: tuple[str, ...], inputs: dict, comment: str) -> dict:
     cleaned, missing = {}, []
     if "\x00" in comment:
-        missing.append(Missing("comment", NUL_MESSAGE))
+        missing.append(Missing("comment", gettext(NUL_MESSAGE)))
     if "reason" in required:
         reason = (inputs.get("reason") or "").strip()
         if not reason:
-            missing.append(Missing("reason", "Give a reason."))
+            missing.append(Missing("reason", gettext("Give a reason.")))
         elif "\x00" in reason:
-            missing.append(Missing("reason", NUL_MESSAGE))
+            missing.append(Missing("reason", gettext(NUL_MESSAGE)))
         cleaned["reason"] = reason
     if "revisit_on" in required:
         value = inputs.get("revisit_on")
@@ -292,13 +296,80 @@ def _clean_inputs(required: tuple[str, ...], inputs: dict, comment: str) -> dict
             except ValueError:
                 value = None
         if not isinstance(value, datetime.date):
-            missing.append(Missing("revisit_on", "Give the date to revisit (YYYY-MM-DD)."))
+            missing.append(Missing("revisit_on", gettext("Give the date to revisit (YYYY-MM-DD).")))
         elif value <= timezone.localdate():
-            missing.append(Missing("revisit_on", "The date to revisit must be in the future."))
+            missing.append(
+                Missing("revisit_on", gettext("The date to revisit must be in the future."))
+            )
         cleaned["revisit_on"] = value
     if missing:
-        raise TransitionRefused("Some information is missing.", missing)
+        raise TransitionRefused(gettext("Some information is missing."), missing)
     return cleaned
+
+
+# The runner's refusals, as whole sentences for each kind of record a machine runs (its
+# `noun`), so that each language can agree its words with the noun. Placeholders: `state`,
+# the record's state as users read it (lower case); `label`, the step's label.
+RUNNER_MESSAGES: dict[str, dict[str, str]] = {
+    "mission": {
+        "not_found": gettext_noop("No such mission."),
+        "stale": gettext_noop(
+            "Someone changed this mission while you were looking at it: it is now %(state)s. "
+            "Nothing was changed; check the page and try again."
+        ),
+        "impossible": gettext_noop("That step is not possible while the mission is %(state)s."),
+        "not_permitted": gettext_noop("You may not take the step '%(label)s' on this mission."),
+        "concurrent": gettext_noop(
+            "Someone changed this mission at the same moment. Nothing was changed; check the "
+            "page and try again."
+        ),
+    },
+    "action point": {
+        "not_found": gettext_noop("No such action point."),
+        "stale": gettext_noop(
+            "Someone changed this action point while you were looking at it: it is now "
+            "%(state)s. Nothing was changed; check the page and try again."
+        ),
+        "impossible": gettext_noop(
+            "That step is not possible while the action point is %(state)s."
+        ),
+        "not_permitted": gettext_noop(
+            "You may not take the step '%(label)s' on this action point."
+        ),
+        "concurrent": gettext_noop(
+            "Someone changed this action point at the same moment. Nothing was changed; check "
+            "the page and try again."
+        ),
+    },
+    # The reports app's machine (reports.models.publication).
+    "publication": {
+        "not_found": gettext_noop("No such publication."),
+        "stale": gettext_noop(
+            "Someone changed this publication while you were looking at it: it is now "
+            "%(state)s. Nothing was changed; check the page and try again."
+        ),
+        "impossible": gettext_noop("That step is not possible while the publication is %(state)s."),
+        "not_permitted": gettext_noop("You may not take the step '%(label)s' on this publication."),
+        "concurrent": gettext_noop(
+            "Someone changed this publication at the same moment. Nothing was changed; check "
+            "the page and try again."
+        ),
+    },
+}
+# Any other noun: the same sentences around it (`noun`, as the machine names it).
+GENERIC_RUNNER_MESSAGES = {
+    "not_found": gettext_noop("No such %(noun)s."),
+    "stale": gettext_noop(
+        "Someone changed this %(noun)s while you were looking at it: it is now %(state)s. "
+        "Nothing was changed; check the page and try again."
+    ),
+    "impossible": gettext_noop("That step is not possible while the %(noun)s is %(state)s."),
+    "not_permitted": gettext_noop("You may not take the step '%(label)s' on this %(noun)s."),
+    "concurrent": gettext_noop(
+        "Someone changed this %(noun)s at the same moment. Nothing was changed; check the "
+        "page and try again."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -313,6 +384,13 @@ class Machine:
     log_fk: str
     noun: str = "record"
     field: str = "status"
+
+    def say(self, key: str, **values) -> str:
+        """The runner's refusal `key` about this machine's records, in the user's language."""
+        messages = RUNNER_MESSAGES.get(self.noun)
+        if messages is None:
+            return gettext(GENERIC_RUNNER_MESSAGES[key]) % {"noun": self.noun, **values}
+        return gettext(messages[key]) % values
 
     def meta(self, obj, name: str):
         """django-fsm's description of transition `name` from `obj`'s current state."""
@@ -369,38 +447,30 @@ class Machine:
             # PostgreSQL will not lock).
             current = visible.select_for_update(of=("self",)).filter(pk=pk).first()
             if current is None:
-                raise MissionNotFound(f"No such {self.noun}.")
+                raise MissionNotFound(self.say("not_found"))
             state_label = current._get_FIELD_display(current._meta.get_field(self.field))
             state_label = str(state_label).lower()
             if expected_status and getattr(current, self.field) != expected_status:
-                raise StaleTransition(
-                    f"Someone changed this {self.noun} while you were looking at it: it is now "
-                    f"{state_label}. Nothing was changed; check the page and try again."
-                )
+                raise StaleTransition(self.say("stale", state=state_label))
             meta = self.meta(current, name)
             if meta is None:
-                raise TransitionRefused(
-                    f"That step is not possible while the {self.noun} is {state_label}."
-                )
+                raise TransitionRefused(self.say("impossible", state=state_label))
             label = meta.custom.get("label", name)
             if not meta.has_perm(current, user):
-                raise TransitionNotPermitted(
-                    f"You may not take the step '{label}' on this {self.noun}."
-                )
+                raise TransitionNotPermitted(self.say("not_permitted", label=label))
             cleaned = _clean_inputs(meta.custom.get("inputs", ()), inputs, comment)
             missing = self.missing(current, name)
             if missing:
-                raise TransitionRefused(f"'{label}' needs more first.", missing)
+                raise TransitionRefused(
+                    gettext("'%(label)s' needs more first.") % {"label": label}, missing
+                )
 
             source = getattr(current, self.field)
             getattr(current, name)(**cleaned)
             try:
                 current.save()
             except ConcurrentTransition:
-                raise StaleTransition(
-                    f"Someone changed this {self.noun} at the same moment. Nothing was changed; "
-                    "check the page and try again."
-                ) from None
+                raise StaleTransition(self.say("concurrent")) from None
             log = self.log_model.objects.create(
                 **{self.log_fk: current},
                 transition=name,

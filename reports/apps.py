@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = "Mission reports"
+    verbose_name = _("Mission reports")
 
     def ready(self):
         # Connects the rendering queue to the services' RENDER hook.

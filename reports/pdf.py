@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from formats.i18n import gettext
+
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -229,7 +231,7 @@ def render(
             return Rendering(
                 pdf, int(facts["pages"]), facts["fetched"], facts["refused"], facts["peak_mb"]
             )
-        raise RenderError("the renderer gave no PDF", "no PDF")
+        raise RenderError("the renderer gave no PDF", gettext("no PDF"))
     logger.warning(
         "The PDF renderer ended with %s: %s", returncode, stderr.decode(errors="replace")
     )

@@ -30,14 +30,17 @@ from __future__ import annotations
 import copy
 import datetime
 import html
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import polib
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -48,6 +51,7 @@ from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.translation import to_locale
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -364,6 +368,8 @@ ACCOUNT_ROWS = {
     "notifications_read": Row(posts=(post(always(ACTS)),)),
     "login": Row(public=True, get=page(everyone)),
     "logout": Row(public=True, posts=(post(always(ACTS)),)),
+    # The language switcher: anyone, signed in or not (a redirect back to where they were).
+    "set_language": Row(public=True, posts=(post(always(ACTS), language="fr", next="/"),)),
     # A link that is not valid (any more) shows the page that says so.
     "password_reset_confirm": Row(
         public=True,
@@ -1531,3 +1537,81 @@ def test_url_matrix(family, world, users):
     cells, failures = run_matrix(FAMILIES[family], world, users)
     assert cells
     assert not failures, f"{len(failures)} of {cells} cells:\n" + "\n".join(failures)
+
+
+# Every page in every language -------------------------------------------------------------
+
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
+
+
+def untranslated_msgids(language: str) -> list[str]:
+    """The project's own sentences that read differently in `language`: any of them seen in
+    English on a page of that language is a string nobody marked, or a catalogue's gap."""
+    catalogue = polib.pofile(
+        settings.BASE_DIR / "locale" / to_locale(language) / "LC_MESSAGES" / "django.po"
+    )
+    return [
+        " ".join(entry.msgid.split())
+        for entry in catalogue
+        if entry.msgstr
+        and entry.msgstr != entry.msgid
+        and not entry.msgid_plural
+        and " " in entry.msgid.strip()
+        and len(entry.msgid) >= 12
+        and "%" not in entry.msgid
+        and "{" not in entry.msgid
+        and "<" not in entry.msgid
+    ]
+
+
+def page_text(response) -> str:
+    return " ".join(html.unescape(_TAGS.sub(" ", response.content.decode())).split())
+
+
+def first_reader(name: str, row: Row, scope: str) -> str | None:
+    """One member of the cast who reads the page (a 200), if any does."""
+    for who in CAST:
+        if row.admin and "staff" not in ROLES[who]:
+            continue
+        if who == "anonymous" and not row.public:
+            continue
+        if expected(row, who, scope, "GET", row.get) is OK:
+            return who
+    return None
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_page_reads_in_every_language(language, world, users):
+    all_rows = {name: row for rows in FAMILIES.values() for name, row in rows.items()}
+    english = untranslated_msgids(language)
+    assert english, f"the {language} catalogue translates nothing"
+    clients: dict[str, Client] = {}
+    pages, failures = 0, []
+    for name, row in all_rows.items():
+        if row.get is None or name.startswith("admin:"):
+            continue
+        scope = "-" if row.mission is None else "own"
+        who = first_reader(name, row, scope)
+        if who is None:
+            continue
+        if who not in clients:
+            clients[who] = Client()
+            clients[who].cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            if users[who] is not None:
+                clients[who].force_login(users[who])
+        path = url_of(name, row, world, scope)
+        with transaction.atomic():
+            response = clients[who].get(path)
+            transaction.set_rollback(True)
+        if response.get("Content-Type", "").split(";")[0] != "text/html":
+            continue
+        pages += 1
+        text = page_text(response)
+        if f'lang="{language}"' not in response.content.decode()[:300]:
+            failures.append(f"{path} ({name}) as {who}: not marked lang={language}")
+        left = sorted({msgid for msgid in english if msgid in text})
+        if left:
+            failures.append(f"{path} ({name}) as {who}: still in English: {left[:5]}")
+    assert pages > 50
+    assert not failures, f"{len(failures)} of {pages} pages:\n" + "\n".join(failures)

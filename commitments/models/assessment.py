@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Organisation
@@ -88,7 +89,10 @@ class SelfAssessment(models.Model):
         indexes = [models.Index(fields=["round", "status"], name="assessment_round_status")]
 
     def __str__(self) -> str:
-        return f"{self.organisation} in {self.round}"
+        return gettext("%(organisation)s in %(round)s") % {
+            "organisation": self.organisation,
+            "round": self.round,
+        }
 
     @property
     def is_submitted(self) -> bool:

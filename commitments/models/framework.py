@@ -9,6 +9,7 @@ rounds follow the code.
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,7 @@ class FrameworkVersion(models.Model):
         verbose_name = _("framework version")
 
     def __str__(self) -> str:
-        return f"{self.name} (v{self.number})"
+        return gettext("%(name)s (v%(number)s)") % {"name": self.name, "number": self.number}
 
 
 class ItemKind(models.TextChoices):

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import CountryCluster
@@ -127,4 +128,8 @@ class RoundReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.round} to {self.recipient}"
+        return gettext("%(kind)s: %(round)s to %(recipient)s") % {
+            "kind": self.get_kind_display(),
+            "round": self.round,
+            "recipient": self.recipient,
+        }

@@ -88,7 +88,7 @@ def _check(
             try:
                 kinds[pk] = check_upload(upload, upload.size, settings.ICSM_ATTACHMENT_MAX_BYTES)
             except UploadRejected as rejected:
-                errors[f"file_{pk}"] = _(rejected.message)
+                errors[f"file_{pk}"] = rejected.message
         cleaned[pk] = AnswerInput(given.rating, evidence, upload, given.remove_file)
     unknown = set(obstacles) - set(Obstacle.values)
     if unknown:

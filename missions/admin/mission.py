@@ -42,7 +42,7 @@ HEADER_FIELDS = [
 ]
 # The request as the RC/HC office wrote it, on both the mission's page and the triage queue's.
 REQUEST_FIELDSET = (
-    "The request",
+    gettext_lazy("The request"),
     {
         "fields": [
             "issues",
@@ -68,12 +68,16 @@ STEP_INPUTS = ("comment", "reason", "revisit_on")
 
 
 class WaitingFilter(admin.SimpleListFilter):
-    title = "age since submission"
+    title = gettext_lazy("age since submission")
     parameter_name = "age"
     BANDS = {"lt7": (0, 7), "7to30": (7, 30), "gt30": (30, None)}
 
     def lookups(self, request, model_admin):
-        return [("lt7", "Under 7 days"), ("7to30", "7 to 30 days"), ("gt30", "Over 30 days")]
+        return [
+            ("lt7", _("Under 7 days")),
+            ("7to30", _("7 to 30 days")),
+            ("gt30", _("Over 30 days")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() not in self.BANDS:
@@ -337,7 +341,7 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
         ),
         REQUEST_FIELDSET,
         (
-            "Triage",
+            gettext_lazy("Triage"),
             {
                 "fields": [TRIAGE_NOTE, "revision_questions"],
                 "description": gettext_lazy(
@@ -348,7 +352,7 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Decision",
+            gettext_lazy("Decision"),
             {
                 "fields": [
                     ("priority_score", "priority_rank"),
@@ -361,7 +365,7 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Planning",
+            gettext_lazy("Planning"),
             {
                 "fields": [
                     "decision_communicated_at",
@@ -370,7 +374,10 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("In country", {"fields": ["country_consultation_on", "cancel_reason"]}),
+        (
+            gettext_lazy("In country"),
+            {"fields": ["country_consultation_on", "cancel_reason"]},
+        ),
         (gettext_lazy("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 

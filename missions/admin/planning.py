@@ -6,6 +6,8 @@ candidates carry counts, and counts appear only once the round is closed.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from missions.admin.scope import ScopedAdminMixin
 from missions.models import (
@@ -72,17 +74,17 @@ class CandidateInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member__participant", "election")
 
-    @admin.display(description="Votes")
+    @admin.display(description=gettext_lazy("Votes"))
     def tally(self, candidate):
         # Counts while a round is open would tell the last voters how the others voted; a
         # round with fewer than three ballots would tell each voter how the others voted.
         election = candidate.election
         if not election.closed_at:
-            return "— (round open)"
+            return _("— (round open)")
         if election.is_agreed:
-            return "— (agreed openly)"
+            return _("— (agreed openly)")
         if election.ballots.filter(cast_at__isnull=False).count() < MIN_BALLOTS:
-            return "— (too few ballots to show)"
+            return _("— (too few ballots to show)")
         return candidate.votes
 
     def has_add_permission(self, request, obj=None):

@@ -7,7 +7,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from formats.charts import bar_chart
 
@@ -33,7 +34,7 @@ from missions.workflow import TRIAGE_QUEUE_STATES, TransitionError
 
 
 class TriageStatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -46,11 +47,19 @@ class TriageStatusFilter(admin.SimpleListFilter):
 
 
 class WaitingTooLongFilter(admin.SimpleListFilter):
-    title = "waiting too long"
+    title = gettext_lazy("waiting too long")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", f"Yes: over {triage_target_days()} days"), ("no", "No")]
+        days = triage_target_days()
+        return [
+            (
+                "yes",
+                ngettext("Yes: over %(days)d day", "Yes: over %(days)d days", days)
+                % {"days": days},
+            ),
+            ("no", _("No")),
+        ]
 
     def queryset(self, request, queryset):
         cutoff = overdue_cutoff()
@@ -87,7 +96,7 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         ),
         REQUEST_FIELDSET,
         (
-            "Triage",
+            gettext_lazy("Triage"),
             {
                 "fields": [TRIAGE_NOTE, "revision_questions"],
                 "description": gettext_lazy(
@@ -105,19 +114,23 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         # The selector returns Missions; the admin of a proxy wants its own class.
         return TriageRequest.objects.filter(pk__in=in_queue.values("pk"))
 
-    @admin.display(description="Days waiting", ordering="-submitted_at")
+    @admin.display(description=gettext_lazy("Days waiting"), ordering="-submitted_at")
     def waiting(self, obj):
         days = days_waiting(obj.submitted_at)
         if days is None:
             return "—"
-        text = f"{days} day" if days == 1 else f"{days} days"
+        text = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
         if not is_overdue(days):
             return text
+        target = triage_target_days()
+        warning = ngettext(
+            "%(waiting)s, over the %(target)d-day target",
+            "%(waiting)s, over the %(target)d-day target",
+            target,
+        ) % {"waiting": text, "target": target}
         return format_html(
-            '<strong class="icsm-overdue">'
-            '<span aria-hidden="true">⚠</span> {}, over the {}-day target</strong>',
-            text,
-            triage_target_days(),
+            '<strong class="icsm-overdue"><span aria-hidden="true">⚠</span> {}</strong>',
+            warning,
         )
 
     def after_step_url(self, request, pk) -> str:
@@ -126,7 +139,9 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         # Returned or forwarded: it has left the queue, so back to the queue.
         return reverse("admin:missions_triagerequest_changelist")
 
-    @admin.action(description="Start triage of the selected requests", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Start triage of the selected requests"), permissions=["change"]
+    )
     def start_triage(self, request, queryset):
         moved, refused = [], []
         for mission in queryset.order_by("submitted_at", "pk"):
@@ -139,16 +154,26 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         if moved:
             self.message_user(
                 request,
-                f"Triage started on {len(moved)} request{'' if len(moved) == 1 else 's'}.",
+                ngettext(
+                    "Triage started on %(count)d request.",
+                    "Triage started on %(count)d requests.",
+                    len(moved),
+                )
+                % {"count": len(moved)},
                 messages.SUCCESS,
             )
         for mission, error in refused:
             details = " ".join([error.message, *(item.message for item in error.missing)])
-            self.message_user(request, f"'{mission}' was not moved: {details}", messages.WARNING)
+            self.message_user(
+                request,
+                _("'%(mission)s' was not moved: %(details)s")
+                % {"mission": mission, "details": details},
+                messages.WARNING,
+            )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
-            "title": "Triage queue",
+            "title": _("Triage queue"),
             "triage_target_days": triage_target_days(),
             **(extra_context or {}),
         }
@@ -166,36 +191,36 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         charts = [
             {
                 "id": "by-state",
-                "title": "Missions by state",
+                "title": _("Missions by state"),
                 "rows": figures["states"],
-                "heading": "State",
+                "heading": _("State"),
                 "unit": "",
-                "value_heading": "Missions",
+                "value_heading": _("Missions"),
             },
             {
                 "id": "by-country",
-                "title": f"Missions by country (top {TOP_COUNTRIES})",
+                "title": _("Missions by country (top %(count)d)") % {"count": TOP_COUNTRIES},
                 "rows": figures["countries"],
-                "heading": "Country",
+                "heading": _("Country"),
                 "unit": "",
-                "value_heading": "Missions",
+                "value_heading": _("Missions"),
             },
             {
                 "id": "by-month",
-                "title": "Requests submitted per month (last 12 months)",
+                "title": _("Requests submitted per month (last 12 months)"),
                 "rows": figures["months"],
-                "heading": "Month",
+                "heading": _("Month"),
                 "unit": "",
-                "value_heading": "Requests submitted",
+                "value_heading": _("Requests submitted"),
             },
             {
                 "id": "time-in-state",
-                "title": "Median days spent in each state",
-                "note": "Counted from the transition log: only stays that have ended.",
+                "title": _("Median days spent in each state"),
+                "note": _("Counted from the transition log: only stays that have ended."),
                 "rows": figures["time_in_state"],
-                "heading": "State",
-                "unit": "days",
-                "value_heading": "Median days",
+                "heading": _("State"),
+                "unit": pgettext("chart unit", "days"),
+                "value_heading": _("Median days"),
             },
         ]
         for chart in charts:
@@ -207,7 +232,7 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
         queue_url = reverse("admin:missions_triagerequest_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "HCSS dashboard",
+            "title": _("HCSS dashboard"),
             "opts": self.opts,
             "figures": figures,
             "charts": charts,

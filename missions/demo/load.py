@@ -124,7 +124,7 @@ DECISION = {
 }
 
 
-def _complete_request(start: datetime.date, **extra) -> dict:
+def _complete_request(start: datetime.date, agreed_on: datetime.date, **extra) -> dict:
     fields = {
         "preferred_start": start,
         "preferred_end": start + datetime.timedelta(days=12),
@@ -133,7 +133,7 @@ def _complete_request(start: datetime.date, **extra) -> dict:
         "planned_evaluations": "None planned in the mission's window.",
         "hct_endorsement_record": "HCT meeting minutes, item 3: members agreed to ask for "
         "a mission and on its purpose.",
-        "hct_endorsed_on": start - datetime.timedelta(days=45),
+        "hct_endorsed_on": agreed_on,
         "country_contacts": "Head of the OCHA office; inter-cluster coordinator.",
     }
     fields.update(extra)
@@ -427,8 +427,14 @@ def _mission(spec: dict, users: dict, today: datetime.date) -> Mission | None:
     if spec.get("parent"):
         fields["parent"] = Mission.objects.get(title=spec["parent"])
     if not spec.get("incomplete"):
-        fields |= _complete_request(spec["start"])
-        fields["country_consultation_on"] = spec["start"] + datetime.timedelta(days=10)
+        # The HCT agreed a week before the request went in, as the request form asks.
+        submitted = spec.get("submitted") or _submitted(spec, today)
+        fields |= _complete_request(
+            spec["start"], agreed_on=submitted.date() - datetime.timedelta(days=7)
+        )
+        consulted_on = spec["start"] + datetime.timedelta(days=10)
+        if consulted_on <= today:
+            fields["country_consultation_on"] = consulted_on
     mission = mission_create(
         country=country,
         title=spec["title"],

@@ -29,21 +29,26 @@ DEADLINE_FORMAT = "%Y-%m-%dT%H:%M"
 
 class StandForm(forms.Form):
     statement = forms.CharField(
-        label="Your statement",
+        label=_("Your statement"),
         required=False,
         max_length=STATEMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Why you would lead this mission and what you bring. The team reads it "
-        "before voting; your grade, experience and languages are shown beside it.",
+        help_text=_(
+            "Why you would lead this mission and what you bring. The team reads it "
+            "before voting; your grade, experience and languages are shown beside it."
+        ),
     )
 
 
 class VoteForm(forms.Form):
     candidate = forms.TypedChoiceField(
-        label="Your choice",
+        label=_("Your choice"),
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a candidate.", "invalid_choice": "Choose a candidate."},
+        error_messages={
+            "required": _("Choose a candidate."),
+            "invalid_choice": _("Choose a candidate."),
+        },
     )
 
     def __init__(self, *args, candidates: list[CandidateRow] = (), **kwargs):

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from clusters.models import Country, CrossCuttingIssue, GlobalCluster
 from formats.uploads import ACCEPTED_EXTENSIONS, ACCEPTED_NAMES, UploadRejected, check_upload
@@ -35,13 +36,19 @@ WINDOW_MAX_DAYS = 366
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATE_ERRORS = {"invalid": "Enter a real date (day, month and year)."}
+DATE_ERRORS = {"invalid": _("Enter a real date (day, month and year).")}
 
 
 def _file_hint() -> str:
     size = settings.ICSM_ATTACHMENT_MAX_BYTES
-    size_text = f"{size // 2**20} MB" if size >= 2**20 else f"{size // 1024} KB"
-    return f"{ACCEPTED_NAMES}, up to {size_text} each."
+    if size >= 2**20:
+        size_text = gettext("%(size)d MB") % {"size": size // 2**20}
+    else:
+        size_text = gettext("%(size)d KB") % {"size": size // 1024}
+    return gettext("%(kinds)s, up to %(size)s each.") % {
+        "kinds": gettext(ACCEPTED_NAMES),
+        "size": size_text,
+    }
 
 
 def _file_field(label: str, help_text: str) -> forms.FileField:
@@ -51,9 +58,9 @@ def _file_field(label: str, help_text: str) -> forms.FileField:
         help_text=help_text,
         widget=forms.FileInput(attrs={"accept": ACCEPTED_EXTENSIONS}),
         error_messages={
-            "empty": "This file is empty.",
-            "invalid": "Choose a file from your computer.",
-            "missing": "Choose a file from your computer.",
+            "empty": _("This file is empty."),
+            "invalid": _("Choose a file from your computer."),
+            "missing": _("Choose a file from your computer."),
         },
     )
 
@@ -77,11 +84,15 @@ def _room_left(mission: Mission | None) -> int:
 def _too_many(room: int) -> str:
     limit = settings.ICSM_ATTACHMENT_MAX_COUNT
     if room <= 0:
-        return (
-            f"This request already holds {limit} documents, the most it can have. "
+        return gettext(
+            "This request already holds %(limit)d documents, the most it can have. "
             "Delete one it no longer needs first."
-        )
-    return f"Only {room} more document{'s' if room != 1 else ''} fit with this request."
+        ) % {"limit": limit}
+    return ngettext(
+        "Only %(room)d more document fit with this request.",
+        "Only %(room)d more documents fit with this request.",
+        room,
+    ) % {"room": room}
 
 
 class _LimitedText:
@@ -97,15 +108,20 @@ class _LimitedText:
                 field.validators.append(
                     MaxLengthValidator(
                         TEXT_MAX_LENGTH,
-                        message="Keep this under %(limit_value)d characters "
-                        "(it has %(show_value)d).",
+                        message=gettext(
+                            "Keep this under %(limit_value)d characters (it has %(show_value)d)."
+                        ),
                     )
                 )
 
 
 class ParentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, mission: Mission) -> str:
-        return f"{mission.title} ({mission.country.name}, {mission.get_status_display().lower()})"
+        return gettext("%(title)s (%(country)s, %(status)s)") % {
+            "title": mission.title,
+            "country": mission.country.name,
+            "status": mission.get_status_display().lower(),
+        }
 
 
 class RequestForm(_LimitedText, forms.ModelForm):
@@ -118,24 +134,26 @@ class RequestForm(_LimitedText, forms.ModelForm):
 
     SECTIONS = (
         (
-            "HCSS's questions",
-            "OCHA's coordination support section returned the request with the questions "
-            "above. Answer them here, change the request where needed, then submit again.",
+            _("HCSS's questions"),
+            _(
+                "OCHA's coordination support section returned the request with the questions "
+                "above. Answer them here, change the request where needed, then submit again."
+            ),
             ("revision_answer",),
         ),
         (
-            "The request",
-            "What kind of support you are asking for, and on what.",
+            _("The request"),
+            _("What kind of support you are asking for, and on what."),
             ("title", "country", "mission_type", "parent", "issues"),
         ),
         (
-            "Objectives and deliverables",
-            "What the mission should achieve, and what it should leave behind.",
+            _("Objectives and deliverables"),
+            _("What the mission should achieve, and what it should leave behind."),
             ("objectives", "deliverables"),
         ),
         (
-            "Timing and team",
-            "When the mission would be most useful, and who should be on it.",
+            _("Timing and team"),
+            _("When the mission would be most useful, and who should be on it."),
             (
                 "preferred_start",
                 "preferred_end",
@@ -146,59 +164,66 @@ class RequestForm(_LimitedText, forms.ModelForm):
             ),
         ),
         (
-            "Context and constraints",
-            "What the team must know to plan safely and to avoid overloading the country.",
+            _("Context and constraints"),
+            _("What the team must know to plan safely and to avoid overloading the country."),
             ("security_constraints", "planned_evaluations"),
         ),
         (
-            "HCT agreement",
-            "A mission is requested only when the Humanitarian Country Team agrees it is "
-            "needed. Give the date of that agreement and describe it, or attach the minutes.",
+            _("HCT agreement"),
+            _(
+                "A mission is requested only when the Humanitarian Country Team agrees it is "
+                "needed. Give the date of that agreement and describe it, or attach the minutes."
+            ),
             ("hct_endorsed_on", "hct_endorsement_record", "hct_minutes"),
         ),
         (
-            "Contacts",
-            "Who the team should talk to in the country while it prepares.",
+            _("Contacts"),
+            _("Who the team should talk to in the country while it prepares."),
             ("country_contacts",),
         ),
         (
-            "Other supporting documents",
-            "A concept note or anything else that helps OCHA and the Task Team understand "
-            "the request.",
+            _("Other supporting documents"),
+            _(
+                "A concept note or anything else that helps OCHA and the Task Team understand "
+                "the request."
+            ),
             ("document", "document_kind"),
         ),
     )
 
     mission_type = forms.ChoiceField(
-        label="Type of mission",
+        label=_("Type of mission"),
         choices=Mission.Type.choices,
         widget=forms.RadioSelect,
-        help_text="A diagnostic mission looks at coordination as a whole; a follow-up returns "
-        "to the recommendations of an earlier mission; a specific-issues mission concentrates "
-        "on a few problems you name.",
-        error_messages={"required": "Choose the type of mission."},
+        help_text=_(
+            "A diagnostic mission looks at coordination as a whole; a follow-up returns "
+            "to the recommendations of an earlier mission; a specific-issues mission concentrates "
+            "on a few problems you name."
+        ),
+        error_messages={"required": _("Choose the type of mission.")},
     )
     suggested_team_size = forms.IntegerField(
-        label="Suggested team size",
+        label=_("Suggested team size"),
         required=False,
         min_value=1,
         max_value=TEAM_SIZE_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text=f"How many people, from 1 to {TEAM_SIZE_MAX}; most missions have four to "
-        "eight. Needed to submit.",
+        # help_text: set when the form is made (it says the limit).
         error_messages={
-            "invalid": "Enter the number of people as a whole number, e.g. 5.",
-            "min_value": "A team needs at least one person.",
-            "max_value": f"Suggest at most {TEAM_SIZE_MAX} people.",
+            "invalid": _("Enter the number of people as a whole number, e.g. 5."),
+            "min_value": _("A team needs at least one person."),
+            # Django fills in the limit (TEAM_SIZE_MAX) when it shows the message.
+            "max_value": _("Suggest at most %(limit_value)s people."),
         },
     )
     hct_minutes = _file_field(
-        "Minutes of the HCT meeting",
-        "Optional if you describe the agreement above. " + "{file_hint}",
+        _("Minutes of the HCT meeting"),
+        _("Optional if you describe the agreement above. %(file_hint)s"),
     )
-    document = _file_field("Add a document", "{file_hint}")
+    # Only the accepted kinds and sizes, said when the form is made.
+    document = _file_field(_("Add a document"), "%(file_hint)s")
     document_kind = forms.ChoiceField(
-        label="What is it?",
+        label=_("What is it?"),
         choices=[
             (Attachment.Kind.CONCEPT_NOTE, Attachment.Kind.CONCEPT_NOTE.label),
             (Attachment.Kind.OTHER, Attachment.Kind.OTHER.label),
@@ -215,53 +240,72 @@ class RequestForm(_LimitedText, forms.ModelForm):
         model = Mission
         fields = list(REQUEST_FIELDS)
         labels = {
-            "title": "Short title",
-            "country": "Country",
-            "parent": "Earlier mission it follows",
-            "issues": "Issues to address",
-            "objectives": "Objectives",
-            "deliverables": "Expected deliverables",
-            "preferred_start": "Preferred start",
-            "preferred_end": "Preferred end",
-            "requested_clusters": "Clusters wanted on the team",
-            "requested_issues": "Cross-cutting issues wanted",
-            "composition_notes": "Other suggestions on the team's composition",
-            "security_constraints": "Security concerns and other restricting factors",
-            "planned_evaluations": "Evaluations already planned in the country",
-            "hct_endorsed_on": "Date the HCT agreed",
-            "hct_endorsement_record": "Record of the HCT's agreement",
-            "country_contacts": "Contacts in the country",
-            "revision_answer": "Your answers to HCSS's questions",
+            "title": _("Short title"),
+            "country": _("Country"),
+            "parent": _("Earlier mission it follows"),
+            "issues": _("Issues to address"),
+            "objectives": _("Objectives"),
+            "deliverables": _("Expected deliverables"),
+            "preferred_start": _("Preferred start"),
+            "preferred_end": _("Preferred end"),
+            "requested_clusters": _("Clusters wanted on the team"),
+            "requested_issues": _("Cross-cutting issues wanted"),
+            "composition_notes": _("Other suggestions on the team's composition"),
+            "security_constraints": _("Security concerns and other restricting factors"),
+            "planned_evaluations": _("Evaluations already planned in the country"),
+            "hct_endorsed_on": _("Date the HCT agreed"),
+            "hct_endorsement_record": _("Record of the HCT's agreement"),
+            "country_contacts": _("Contacts in the country"),
+            "revision_answer": _("Your answers to HCSS's questions"),
         }
         help_texts = {
-            "title": "A few words that tell this request apart, e.g. "
-            "“Flood response coordination, Sindh”.",
-            "parent": "Only for a follow-up: the mission whose recommendations it returns to.",
-            "issues": "The coordination problems you want looked at: gaps between clusters, "
-            "links with the government, information management, and so on.",
-            "objectives": "What should be different after the mission? Needed to submit.",
-            "deliverables": "For example an action plan agreed with the HCT, a report, "
-            "a workshop. Needed to submit.",
-            "preferred_start": "The first day the team could usefully arrive. "
-            "Needed to submit, with the end.",
-            "preferred_end": "The last day of the window that suits the country.",
-            "requested_clusters": "Tick the global clusters whose expertise you need.",
-            "requested_issues": "Tick the issues the team should cover, such as gender "
-            "or protection.",
-            "composition_notes": "Anything else about the team: seniority, languages, "
-            "a particular agency. Needed to submit unless you ticked clusters or issues.",
-            "security_constraints": "Security phase, areas the team cannot reach, visa or "
-            "travel limits, seasons. Write “none known” if there are none. Needed to submit.",
-            "planned_evaluations": "Reviews or evaluations already planned, with their dates, "
-            "so the mission does not clash with them. Write “none planned” if there are none. "
-            "Needed to submit.",
-            "hct_endorsed_on": "The date of the HCT meeting that agreed to request a mission. "
-            "Needed to submit.",
-            "hct_endorsement_record": "What the HCT decided and who was there, in a few "
-            "lines. Needed to submit unless you attach the minutes.",
-            "country_contacts": "Names, roles, e-mail addresses and telephone numbers.",
-            "revision_answer": "Answer each question, or say where in the request you have "
-            "answered it. Needed to submit again.",
+            "title": _(
+                "A few words that tell this request apart, e.g. "
+                "“Flood response coordination, Sindh”."
+            ),
+            "parent": _("Only for a follow-up: the mission whose recommendations it returns to."),
+            "issues": _(
+                "The coordination problems you want looked at: gaps between clusters, "
+                "links with the government, information management, and so on."
+            ),
+            "objectives": _("What should be different after the mission? Needed to submit."),
+            "deliverables": _(
+                "For example an action plan agreed with the HCT, a report, "
+                "a workshop. Needed to submit."
+            ),
+            "preferred_start": _(
+                "The first day the team could usefully arrive. Needed to submit, with the end."
+            ),
+            "preferred_end": _("The last day of the window that suits the country."),
+            "requested_clusters": _("Tick the global clusters whose expertise you need."),
+            "requested_issues": _(
+                "Tick the issues the team should cover, such as gender or protection."
+            ),
+            "composition_notes": _(
+                "Anything else about the team: seniority, languages, "
+                "a particular agency. Needed to submit unless you ticked clusters or issues."
+            ),
+            "security_constraints": _(
+                "Security phase, areas the team cannot reach, visa or "
+                "travel limits, seasons. Write “none known” if there are none. Needed to submit."
+            ),
+            "planned_evaluations": _(
+                "Reviews or evaluations already planned, with their dates, "
+                "so the mission does not clash with them. Write “none planned” if there are none. "
+                "Needed to submit."
+            ),
+            "hct_endorsed_on": _(
+                "The date of the HCT meeting that agreed to request a mission. Needed to submit."
+            ),
+            "hct_endorsement_record": _(
+                "What the HCT decided and who was there, in a few "
+                "lines. Needed to submit unless you attach the minutes."
+            ),
+            "country_contacts": _("Names, roles, e-mail addresses and telephone numbers."),
+            "revision_answer": _(
+                "Answer each question, or say where in the request you have "
+                "answered it. Needed to submit again."
+            ),
         }
         widgets = {
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
@@ -273,20 +317,21 @@ class RequestForm(_LimitedText, forms.ModelForm):
         }
         error_messages = {
             "title": {
-                "required": "Give the request a short title.",
-                "max_length": "Keep the title under %(limit_value)d characters "
-                "(it has %(show_value)d).",
+                "required": _("Give the request a short title."),
+                "max_length": _(
+                    "Keep the title under %(limit_value)d characters (it has %(show_value)d)."
+                ),
             },
             "country": {
-                "required": "Choose the country.",
-                "invalid_choice": "Choose one of the countries listed.",
+                "required": _("Choose the country."),
+                "invalid_choice": _("Choose one of the countries listed."),
             },
-            "parent": {"invalid_choice": "Choose one of the missions listed, or none."},
+            "parent": {"invalid_choice": _("Choose one of the missions listed, or none.")},
             "preferred_start": DATE_ERRORS,
             "preferred_end": DATE_ERRORS,
             "hct_endorsed_on": DATE_ERRORS,
-            "requested_clusters": {"invalid_choice": "Tick only the clusters listed."},
-            "requested_issues": {"invalid_choice": "Tick only the issues listed."},
+            "requested_clusters": {"invalid_choice": _("Tick only the clusters listed.")},
+            "requested_issues": {"invalid_choice": _("Tick only the issues listed.")},
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -301,12 +346,12 @@ class RequestForm(_LimitedText, forms.ModelForm):
             )
         country = self.fields["country"]
         country.queryset = countries
-        country.help_text = "Requests can be made for the countries you represent."
+        country.help_text = gettext("Requests can be made for the countries you represent.")
         if len(countries) == 1:
             country.empty_label = None
             country.initial = countries[0].pk
         else:
-            country.empty_label = "Choose the country"
+            country.empty_label = gettext("Choose the country")
 
         parents = (
             missions_visible_to(user)
@@ -321,7 +366,7 @@ class RequestForm(_LimitedText, forms.ModelForm):
             required=False,
             label=self._meta.labels["parent"],
             help_text=self._meta.help_texts["parent"],
-            empty_label="None: this is not a follow-up",
+            empty_label=gettext("None: this is not a follow-up"),
             error_messages=self._meta.error_messages["parent"],
         )
         self.fields["requested_clusters"].queryset = GlobalCluster.objects.order_by("name")
@@ -333,9 +378,13 @@ class RequestForm(_LimitedText, forms.ModelForm):
             del self.fields["expected_updated_at"]
         else:
             self.fields["expected_updated_at"].initial = mission_version(mission)
+        self.fields["suggested_team_size"].help_text = gettext(
+            "How many people, from 1 to %(limit)d; most missions have four to eight. Needed "
+            "to submit."
+        ) % {"limit": TEAM_SIZE_MAX}
         for name in ("hct_minutes", "document"):
             field = self.fields[name]
-            field.help_text = field.help_text.replace("{file_hint}", _file_hint())
+            field.help_text = field.help_text % {"file_hint": _file_hint()}
         self._limit_text()
 
     # Validation of what was typed. The guard's rules (what must be present) are not here.
@@ -358,22 +407,29 @@ class RequestForm(_LimitedText, forms.ModelForm):
             if value is None or name not in self.changed_data:
                 continue
             if value < today:
-                self.add_error(name, "This date has passed; choose one from today on.")
+                self.add_error(name, gettext("This date has passed; choose one from today on."))
             elif value > today + datetime.timedelta(days=HORIZON_DAYS):
-                self.add_error(name, "Choose a date within the next three years.")
+                self.add_error(name, gettext("Choose a date within the next three years."))
         if start and end:
             if end < start:
-                self.add_error("preferred_end", "The end of the window is before its start.")
+                self.add_error(
+                    "preferred_end", gettext("The end of the window is before its start.")
+                )
             elif (end - start).days > WINDOW_MAX_DAYS:
                 self.add_error(
-                    "preferred_end", "The window is longer than a year: give a narrower one."
+                    "preferred_end",
+                    gettext("The window is longer than a year: give a narrower one."),
                 )
         endorsed_on = data.get("hct_endorsed_on")
         if endorsed_on is not None:
             if endorsed_on > today:
-                self.add_error("hct_endorsed_on", "The HCT's agreement cannot be in the future.")
+                self.add_error(
+                    "hct_endorsed_on", gettext("The HCT's agreement cannot be in the future.")
+                )
             elif endorsed_on < EARLIEST_DATE:
-                self.add_error("hct_endorsed_on", "That date is too long ago; check the year.")
+                self.add_error(
+                    "hct_endorsed_on", gettext("That date is too long ago; check the year.")
+                )
         self._clean_parent(data)
         self._clean_room(data)
         return data
@@ -385,16 +441,20 @@ class RequestForm(_LimitedText, forms.ModelForm):
         if data.get("mission_type") and data["mission_type"] != Mission.Type.FOLLOW_UP:
             self.add_error(
                 "parent",
-                "Only a follow-up refers to an earlier mission: choose “Follow-up of an "
-                "earlier mission” as the type, or choose none here.",
+                gettext(
+                    "Only a follow-up refers to an earlier mission: choose “Follow-up of an "
+                    "earlier mission” as the type, or choose none here."
+                ),
             )
         elif country is not None and parent.country_id != country.pk:
-            self.add_error("parent", "Choose an earlier mission in the same country.")
+            self.add_error("parent", gettext("Choose an earlier mission in the same country."))
         elif self.instance.pk:
             ancestor, seen = parent, set()
             while ancestor is not None and ancestor.pk not in seen:
                 if ancestor.pk == self.instance.pk:
-                    self.add_error("parent", "A mission cannot follow one of its own follow-ups.")
+                    self.add_error(
+                        "parent", gettext("A mission cannot follow one of its own follow-ups.")
+                    )
                     break
                 seen.add(ancestor.pk)
                 ancestor = ancestor.parent
@@ -489,17 +549,19 @@ class EndorsementForm(_LimitedText, forms.Form):
     """The HCT records its agreement that a mission is needed."""
 
     hct_endorsed_on = forms.DateField(
-        label="Date the HCT agreed",
+        label=_("Date the HCT agreed"),
         widget=DATE_WIDGET,
-        error_messages={"required": "Give the date the HCT agreed.", **DATE_ERRORS},
+        error_messages={"required": _("Give the date the HCT agreed."), **DATE_ERRORS},
     )
     hct_endorsement_record = forms.CharField(
-        label="Record of the agreement",
+        label=_("Record of the agreement"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What the HCT decided and who was there. Not needed if you attach the minutes.",
+        help_text=_(
+            "What the HCT decided and who was there. Not needed if you attach the minutes."
+        ),
     )
-    minutes = _file_field("Minutes of the meeting (optional)", "{file_hint}")
+    minutes = _file_field(_("Minutes of the meeting (optional)"), "{file_hint}")
 
     def __init__(self, *args, mission: Mission, **kwargs):
         kwargs.setdefault("auto_id", "endorse_%s")
@@ -522,9 +584,11 @@ class EndorsementForm(_LimitedText, forms.Form):
         data = super().clean()
         endorsed_on = data.get("hct_endorsed_on")
         if endorsed_on is not None and endorsed_on > timezone.localdate():
-            self.add_error("hct_endorsed_on", "The HCT's agreement cannot be in the future.")
+            self.add_error(
+                "hct_endorsed_on", gettext("The HCT's agreement cannot be in the future.")
+            )
         elif endorsed_on is not None and endorsed_on < EARLIEST_DATE:
-            self.add_error("hct_endorsed_on", "That date is too long ago; check the year.")
+            self.add_error("hct_endorsed_on", gettext("That date is too long ago; check the year."))
         has_minutes = self.mission.attachments.filter(kind=Attachment.Kind.HCT_MINUTES).exists()
         if (
             not (data.get("hct_endorsement_record") or "").strip()
@@ -533,7 +597,8 @@ class EndorsementForm(_LimitedText, forms.Form):
             and "hct_endorsement_record" not in self.errors
         ):
             self.add_error(
-                "hct_endorsement_record", "Describe the HCT's decision or attach the minutes."
+                "hct_endorsement_record",
+                gettext("Describe the HCT's decision or attach the minutes."),
             )
         if data.get("minutes") and _room_left(self.mission) <= 0:
             self.add_error("minutes", _too_many(0))
@@ -542,13 +607,14 @@ class EndorsementForm(_LimitedText, forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": str(COMMENT_MAX_LENGTH)}),
         max_length=COMMENT_MAX_LENGTH,
         error_messages={
-            "required": "Write your comment before sending it.",
-            "max_length": "Keep a comment under %(limit_value)d characters "
-            "(this one has %(show_value)d).",
+            "required": _("Write your comment before sending it."),
+            "max_length": _(
+                "Keep a comment under %(limit_value)d characters (this one has %(show_value)d)."
+            ),
         },
     )
 

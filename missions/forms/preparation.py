@@ -10,7 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from formats.people import person
 from missions.models import IssueCoverage, LogisticsEntry, Mission, Nomination
@@ -23,32 +24,35 @@ COUNTERPART_MAX_LENGTH = Nomination._meta.get_field("counterpart").max_length
 
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Nomination) -> str:
-        return f"{person(obj.participant)} ({obj.agency})"
+        return gettext("%(person)s (%(agency)s)") % {
+            "person": person(obj.participant),
+            "agency": obj.agency,
+        }
 
 
 class CoverageForm(forms.Form):
     mode = forms.ChoiceField(
-        label="How is it covered?",
+        label=_("How is it covered?"),
         choices=Mode.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose how the issue is covered.",
-            "invalid_choice": "Choose how the issue is covered.",
+            "required": _("Choose how the issue is covered."),
+            "invalid_choice": _("Choose how the issue is covered."),
         },
     )
     member = MemberChoiceField(
-        label="Team member who represents it",
+        label=_("Team member who represents it"),
         queryset=Nomination.objects.none(),
         required=False,
-        empty_label="Choose a team member",
-        help_text="For “Represented on the team”: only accepted members of this mission.",
-        error_messages={"invalid_choice": "Choose a member of this mission's team."},
+        empty_label=_("Choose a team member"),
+        help_text=_("For “Represented on the team”: only accepted members of this mission."),
+        error_messages={"invalid_choice": _("Choose a member of this mission's team.")},
     )
     remote_focal_point = forms.CharField(
-        label="Focal point supporting remotely",
+        label=_("Focal point supporting remotely"),
         max_length=IssueCoverage._meta.get_field("remote_focal_point").max_length,
         required=False,
-        help_text="For “Supports remotely”: name, role and organisation.",
+        help_text=_("For “Supports remotely”: name, role and organisation."),
     )
 
     def __init__(self, *args, mission: Mission, **kwargs):
@@ -70,31 +74,31 @@ class CoverageForm(forms.Form):
         cleaned = super().clean()
         mode = cleaned.get("mode")
         if mode == Mode.REPRESENTED and not cleaned.get("member") and "member" not in self.errors:
-            self.add_error("member", "Choose the member of the team who represents it.")
+            self.add_error("member", gettext("Choose the member of the team who represents it."))
         if mode == Mode.REMOTE and not (cleaned.get("remote_focal_point") or "").strip():
             self.add_error(
-                "remote_focal_point", "Name the focal point who supports the mission remotely."
+                "remote_focal_point",
+                gettext("Name the focal point who supports the mission remotely."),
             )
         return cleaned
 
 
 class BriefingForm(forms.Form):
     briefing = forms.FileField(
-        label="Briefing paper",
+        label=_("Briefing paper"),
         error_messages={
-            "required": "Choose the file of the briefing paper.",
-            "empty": "This file is empty.",
+            "required": _("Choose the file of the briefing paper."),
+            "empty": _("This file is empty."),
         },
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["briefing"].help_text = (
-            "A PDF or a Word document (DOCX), at most "
-            f"{filesizeformat(settings.ICSM_ATTACHMENT_MAX_BYTES)}. It replaces any paper "
+        self.fields["briefing"].help_text = gettext(
+            "A PDF or a Word document (DOCX), at most %(size)s. It replaces any paper "
             "uploaded before."
-        )
+        ) % {"size": filesizeformat(settings.ICSM_ATTACHMENT_MAX_BYTES)}
 
 
 class InCountryDatesForm(forms.Form):
@@ -106,18 +110,18 @@ class InCountryDatesForm(forms.Form):
     """
 
     in_country_from = forms.DateField(
-        label="In the country from",
+        label=_("In the country from"),
         required=False,
         show_hidden_initial=True,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Give the first day as a date (YYYY-MM-DD)."},
+        error_messages={"invalid": _("Give the first day as a date (YYYY-MM-DD).")},
     )
     in_country_to = forms.DateField(
-        label="In the country until",
+        label=_("In the country until"),
         required=False,
         show_hidden_initial=True,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Give the last day as a date (YYYY-MM-DD)."},
+        error_messages={"invalid": _("Give the last day as a date (YYYY-MM-DD).")},
     )
 
     def __init__(self, *args, mission: Mission, **kwargs):
@@ -136,12 +140,12 @@ class InCountryDatesForm(forms.Form):
         end_typed = end is not None or "in_country_to" in self.errors
         already_set = self.mission.in_country_from or self.mission.in_country_to
         if not start_typed and (end_typed or already_set):
-            self.add_error("in_country_from", _("Give the first day in the country."))
+            self.add_error("in_country_from", gettext("Give the first day in the country."))
         if not end_typed and (start_typed or already_set):
-            self.add_error("in_country_to", _("Give the last day in the country."))
+            self.add_error("in_country_to", gettext("Give the last day in the country."))
         if start and end and end < start:
             self.add_error(
-                "in_country_to", "The last day in the country cannot be before the first."
+                "in_country_to", gettext("The last day in the country cannot be before the first.")
             )
         return cleaned
 
@@ -174,47 +178,59 @@ class ChecklistForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cells = cells
         self.nomination = nomination
-        whose = f" ({person(nomination.participant)})" if nomination else ""
+        who = person(nomination.participant) if nomination else None
         for cell in cells:
             item = cell["item"]
+            if who:
+                status_label = gettext("%(item)s: status (%(person)s)") % {
+                    "item": item.name,
+                    "person": who,
+                }
+                note_label = gettext("%(item)s: note (%(person)s)") % {
+                    "item": item.name,
+                    "person": who,
+                }
+            else:
+                status_label = gettext("%(item)s: status") % {"item": item.name}
+                note_label = gettext("%(item)s: note") % {"item": item.name}
             self.fields[f"status_{item.pk}"] = forms.ChoiceField(
-                label=f"{item.name}: status{whose}",
+                label=status_label,
                 choices=LogisticsEntry.Status.choices,
                 initial=cell["status"],
                 show_hidden_initial=True,
-                widget=forms.Select(attrs={"aria-label": f"{item.name}: status{whose}"}),
+                widget=forms.Select(attrs={"aria-label": status_label}),
                 error_messages={
-                    "invalid_choice": "Choose a status.",
-                    "required": "Choose a status.",
+                    "invalid_choice": gettext("Choose a status."),
+                    "required": gettext("Choose a status."),
                 },
             )
             self.fields[f"note_{item.pk}"] = forms.CharField(
-                label=f"{item.name}: note{whose}",
+                label=note_label,
                 max_length=NOTE_MAX_LENGTH,
                 required=False,
                 initial=cell["note"],
                 show_hidden_initial=True,
-                widget=forms.TextInput(attrs={"aria-label": f"{item.name}: note{whose}"}),
+                widget=forms.TextInput(attrs={"aria-label": note_label}),
             )
         if nomination is not None:
             self.fields["arrival_on"] = forms.DateField(
-                label="Arrival",
+                label=_("Arrival"),
                 required=False,
                 initial=nomination.arrival_on,
                 show_hidden_initial=True,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                error_messages={"invalid": "Give the arrival as a date (YYYY-MM-DD)."},
+                error_messages={"invalid": _("Give the arrival as a date (YYYY-MM-DD).")},
             )
             self.fields["departure_on"] = forms.DateField(
-                label="Departure",
+                label=_("Departure"),
                 required=False,
                 initial=nomination.departure_on,
                 show_hidden_initial=True,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                error_messages={"invalid": "Give the departure as a date (YYYY-MM-DD)."},
+                error_messages={"invalid": _("Give the departure as a date (YYYY-MM-DD).")},
             )
             self.fields["counterpart"] = forms.CharField(
-                label="Country counterpart",
+                label=_("Country counterpart"),
                 max_length=COUNTERPART_MAX_LENGTH,
                 required=False,
                 initial=nomination.counterpart,
@@ -225,7 +241,7 @@ class ChecklistForm(forms.Form):
         cleaned = super().clean()
         arrival, departure = cleaned.get("arrival_on"), cleaned.get("departure_on")
         if arrival and departure and departure < arrival:
-            self.add_error("departure_on", "The departure cannot be before the arrival.")
+            self.add_error("departure_on", gettext("The departure cannot be before the arrival."))
         return cleaned
 
     def rows(self) -> list[dict]:

@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from missions.models import ScoringCriterion
 
@@ -22,7 +24,10 @@ class ScorecardForm(forms.Form):
                 coerce=int,
                 widget=forms.RadioSelect,
                 initial=(initial_scores or {}).get(criterion.pk),
-                error_messages={"required": f"Give a score for “{criterion.name}”."},
+                error_messages={
+                    "required": gettext("Give a score for “%(criterion)s”.")
+                    % {"criterion": criterion.name}
+                },
             )
 
     def values(self) -> dict[int, int]:
@@ -31,40 +36,41 @@ class ScorecardForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
-            ("approve", "Approve: the mission goes ahead"),
-            ("decline", "Decline"),
-            ("defer", "Defer: look at it again later"),
+            ("approve", _("Approve: the mission goes ahead")),
+            ("decline", _("Decline")),
+            ("defer", _("Defer: look at it again later")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a decision."},
+        error_messages={"required": _("Choose a decision.")},
     )
     agreed_focus = forms.CharField(
-        label="Agreed focus",
+        label=_("Agreed focus"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed to approve: what the mission will concentrate on.",
+        help_text=_("Needed to approve: what the mission will concentrate on."),
     )
     draft_tor = forms.CharField(
-        label="Draft Terms of Reference",
+        label=_("Draft Terms of Reference"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Needed to approve. The GCC and the mission leader finalise it.",
+        help_text=_("Needed to approve. The GCC and the mission leader finalise it."),
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed to decline or defer; the RC/HC office and the HCT will read it.",
+        help_text=_("Needed to decline or defer; the RC/HC office and the HCT will read it."),
     )
     revisit_on = forms.DateField(
-        label="Look at it again on",
+        label=_("Look at it again on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Needed to defer. The Task Team is reminded on that date.",
+        help_text=_("Needed to defer. The Task Team is reminded on that date."),
     )
     comment = forms.CharField(
-        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def clean(self):
@@ -73,29 +79,29 @@ class DecisionForm(forms.Form):
         if decision == "approve":
             for name in ("agreed_focus", "draft_tor"):
                 if not (data.get(name) or "").strip():
-                    self.add_error(name, "Needed to approve.")
+                    self.add_error(name, gettext("Needed to approve."))
         if decision in ("decline", "defer") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Give the reason for the decision.")
+            self.add_error("reason", gettext("Give the reason for the decision."))
         if decision == "defer":
             revisit_on = data.get("revisit_on")
             if revisit_on is None:
-                self.add_error("revisit_on", "Give the date to look at it again.")
+                self.add_error("revisit_on", gettext("Give the date to look at it again."))
             elif revisit_on <= timezone.localdate():
-                self.add_error("revisit_on", "The date must be in the future.")
+                self.add_error("revisit_on", gettext("The date must be in the future."))
             elif revisit_on > timezone.localdate() + datetime.timedelta(days=366):
-                self.add_error("revisit_on", "Choose a date within a year.")
+                self.add_error("revisit_on", gettext("Choose a date within a year."))
         return data
 
 
 class RankAdjustmentForm(forms.Form):
     places = forms.IntegerField(
-        label="Move by (places)",
+        label=_("Move by (places)"),
         min_value=-50,
         max_value=50,
-        help_text="Positive moves the request up the board, negative down; 0 removes the move.",
+        help_text=_("Positive moves the request up the board, negative down; 0 removes the move."),
     )
     reason = forms.CharField(
-        label="Why",
+        label=_("Why"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why the rank is adjusted."},
+        error_messages={"required": _("Say why the rank is adjusted.")},
     )

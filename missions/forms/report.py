@@ -32,8 +32,9 @@ COORDINATION = ""
 FINDINGS_PREFIX = "findings"
 # Empty rows under the findings, and how many "More rows" adds.
 EXTRA_ROWS = 3
-# The same words as everywhere else for the character PostgreSQL cannot store.
-NUL = {"null_characters_not_allowed": NUL_MESSAGE}
+# The same words as everywhere else for the character PostgreSQL cannot store (NUL_MESSAGE is
+# marked where it is defined; translated here when shown).
+NUL = {"null_characters_not_allowed": _(NUL_MESSAGE)}
 
 
 def internal_field(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation
@@ -23,7 +24,7 @@ from missions.services.team import (
     parse_addresses,
 )
 
-WHOLE_NUMBER = "Give a whole number, e.g. 10."
+WHOLE_NUMBER = _("Give a whole number, e.g. 10.")
 
 
 class _Requested(forms.ModelMultipleChoiceField):
@@ -34,7 +35,9 @@ class _Requested(forms.ModelMultipleChoiceField):
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj) -> str:
-        return f"{obj.name} (asked for in the request)" if obj.pk in self.requested else obj.name
+        if obj.pk in self.requested:
+            return gettext("%(name)s (asked for in the request)") % {"name": obj.name}
+        return obj.name
 
 
 class InvitationForm(forms.Form):
@@ -47,20 +50,20 @@ class InvitationForm(forms.Form):
         queryset=GlobalCluster.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Global clusters",
+        label=_("Global clusters"),
     )
     issues = _Requested(
         queryset=CrossCuttingIssue.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Cross-cutting issues",
+        label=_("Cross-cutting issues"),
     )
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=5000,
-        label="Message to the focal points",
-        help_text="Optional. It goes with the invitation, above the mission's essentials.",
+        label=_("Message to the focal points"),
+        help_text=_("Optional. It goes with the invitation, above the mission's essentials."),
     )
 
     def __init__(self, *args, mission: Mission, invitations: list[Invitation], **kwargs):
@@ -81,7 +84,9 @@ class InvitationForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("clusters") and not data.get("issues") and not self.errors:
-            self.add_error("clusters", "Choose at least one global cluster or cross-cutting issue.")
+            self.add_error(
+                "clusters", gettext("Choose at least one global cluster or cross-cutting issue.")
+            )
         return data
 
 
@@ -90,18 +95,24 @@ class ShareForm(forms.Form):
 
     emails = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
-        label="Partners' e-mail addresses",
-        help_text=f"One per line, or separated by commas. At most {MAX_SHARE_ADDRESSES}. "
-        "Each address gets its own e-mail: partners do not see one another's addresses.",
-        error_messages={"required": "Give at least one e-mail address."},
+        label=_("Partners' e-mail addresses"),
+        # help_text: set when the form is made (it says the limit).
+        error_messages={"required": _("Give at least one e-mail address.")},
     )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
-        label="Your note to them",
-        help_text="Optional, e.g. by when to come back to you with candidates.",
+        label=_("Your note to them"),
+        help_text=_("Optional, e.g. by when to come back to you with candidates."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["emails"].help_text = gettext(
+            "One per line, or separated by commas. At most %(limit)d. "
+            "Each address gets its own e-mail: partners do not see one another's addresses."
+        ) % {"limit": MAX_SHARE_ADDRESSES}
 
     def clean_emails(self) -> list[str]:
         try:
@@ -119,11 +130,11 @@ class NominationForm(forms.Form):
     invitation = _InvitationChoice(
         queryset=Invitation.objects.none(),
         empty_label=None,
-        label="Nominated through the invitation of",
+        label=_("Nominated through the invitation of"),
     )
     full_name = forms.CharField(
         max_length=NAME_MAX_LENGTH,
-        label="Full name",
+        label=_("Full name"),
         error_messages={
             "max_length": _(
                 "Keep the full name to at most %(limit_value)d characters (it has %(show_value)d)."
@@ -132,12 +143,14 @@ class NominationForm(forms.Form):
     )
     email = forms.EmailField(
         max_length=EMAIL_MAX_LENGTH,
-        label="E-mail address",
-        help_text="If someone already has an ICSM account with this address, they are the "
-        "participant. Otherwise an account is made for them and they receive an e-mail to "
-        "set their password.",
+        label=_("E-mail address"),
+        help_text=_(
+            "If someone already has an ICSM account with this address, they are the "
+            "participant. Otherwise an account is made for them and they receive an e-mail to "
+            "set their password."
+        ),
         error_messages={
-            "invalid": "Give a valid e-mail address, e.g. name@agency.org.",
+            "invalid": _("Give a valid e-mail address, e.g. name@agency.org."),
             "max_length": _(
                 "Keep the e-mail address to at most %(limit_value)d characters "
                 "(it has %(show_value)d)."
@@ -146,38 +159,41 @@ class NominationForm(forms.Form):
     )
     agency = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"),
-        label="Agency",
-        help_text="The organisation they work for. On the mission they represent the clusters "
-        "and issues below, not their agency.",
+        label=_("Agency"),
+        help_text=_(
+            "The organisation they work for. On the mission they represent the clusters "
+            "and issues below, not their agency."
+        ),
     )
     clusters = forms.ModelMultipleChoiceField(
         queryset=GlobalCluster.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Clusters represented",
+        label=_("Clusters represented"),
     )
     cross_cutting_issues = forms.ModelMultipleChoiceField(
         queryset=CrossCuttingIssue.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Cross-cutting issues represented",
+        label=_("Cross-cutting issues represented"),
     )
     years_in_field = forms.IntegerField(
         min_value=0,
         max_value=99,
-        label="Years of humanitarian field experience",
+        label=_("Years of humanitarian field experience"),
         error_messages={"invalid": WHOLE_NUMBER},
     )
     previous_missions = forms.IntegerField(
         min_value=0,
         max_value=99,
         initial=0,
-        label="Previous support missions",
+        label=_("Previous support missions"),
         error_messages={"invalid": WHOLE_NUMBER},
     )
     languages = forms.CharField(
+        label=_("Languages"),
         max_length=LANGUAGES_MAX_LENGTH,
-        help_text="The languages they work in, e.g. English, French, Urdu.",
+        help_text=_("The languages they work in, e.g. English, French, Urdu."),
         error_messages={
             "max_length": _(
                 "Keep the languages to at most %(limit_value)d characters (it has %(show_value)d)."
@@ -185,27 +201,27 @@ class NominationForm(forms.Form):
         },
     )
     grade = forms.TypedChoiceField(
-        choices=[("", "Choose a grade")] + Grade.choices,
+        choices=[("", _("Choose a grade")), *Grade.choices],
         coerce=int,
-        label="Grade",
-        help_text="UN common system grade, or its equivalent in their organisation.",
+        label=_("Grade"),
+        help_text=_("UN common system grade, or its equivalent in their organisation."),
     )
     available_from = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Available from",
-        error_messages={"invalid": "Give a date, e.g. 2026-03-01."},
+        label=_("Available from"),
+        error_messages={"invalid": _("Give a date, e.g. 2026-03-01.")},
     )
     available_to = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Available until",
-        error_messages={"invalid": "Give a date, e.g. 2026-03-21."},
+        label=_("Available until"),
+        error_messages={"invalid": _("Give a date, e.g. 2026-03-21.")},
     )
     experience = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         max_length=EXPERIENCE_MAX_LENGTH,
-        label="Relevant experience",
-        help_text="Earlier missions, coordination roles, country or regional experience.",
+        label=_("Relevant experience"),
+        help_text=_("Earlier missions, coordination roles, country or regional experience."),
         error_messages={
             "max_length": _(
                 "Keep the experience to at most %(limit_value)d characters (it has %(show_value)d)."
@@ -232,7 +248,7 @@ class NominationForm(forms.Form):
         data = super().clean()
         start, end = data.get("available_from"), data.get("available_to")
         if start and end and end < start:
-            self.add_error("available_to", "The end of availability is before its start.")
+            self.add_error("available_to", gettext("The end of availability is before its start."))
         if (
             "clusters" in data
             and "cross_cutting_issues" in data
@@ -240,7 +256,8 @@ class NominationForm(forms.Form):
             and not data["cross_cutting_issues"]
         ):
             self.add_error(
-                "clusters", "Choose the cluster(s) or cross-cutting issue(s) they represent."
+                "clusters",
+                gettext("Choose the cluster(s) or cross-cutting issue(s) they represent."),
             )
         return data
 
@@ -254,18 +271,18 @@ class DecisionForm(forms.Form):
     participant."""
 
     decision = forms.ChoiceField(
-        choices=[("accept", "Accept: they join the team"), ("decline", "Decline")],
+        choices=[("accept", _("Accept: they join the team")), ("decline", _("Decline"))],
         widget=forms.RadioSelect,
-        label="Decision",
-        error_messages={"required": "Choose to accept or to decline."},
+        label=_("Decision"),
+        error_messages={"required": _("Choose to accept or to decline.")},
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=REASON_MAX_LENGTH,
-        label="Reason",
-        help_text="Required either way. The focal point and the participant read it.",
+        label=_("Reason"),
+        help_text=_("Required either way. The focal point and the participant read it."),
         error_messages={
-            "required": "Give a reason: the focal point and the participant will read it."
+            "required": _("Give a reason: the focal point and the participant will read it.")
         },
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from missions.models import ToRVersion
 from missions.services.tor import SECTIONS
@@ -24,9 +25,13 @@ class ToRForm(forms.ModelForm):
         model = ToRVersion
         fields = [*SECTIONS, "change_note"]
         widgets = {name: forms.Textarea(attrs={"rows": 6}) for name in SECTIONS}
+        # The model's own name for this one is implicit (not translatable there).
+        labels = {"objectives": _("Objectives")}
         help_texts = {
-            "change_note": "Required. A few words for the list of versions, e.g. "
-            "“Added the district visits agreed with the RC/HC office”.",
+            "change_note": _(
+                "Required. A few words for the list of versions, e.g. "
+                "“Added the district visits agreed with the RC/HC office”."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -36,7 +41,7 @@ class ToRForm(forms.ModelForm):
             self.fields[name].validators.append(MaxLengthValidator(SECTION_MAX_LENGTH))
         note = self.fields["change_note"]
         note.required = True
-        note.error_messages["required"] = "Say in a few words what you changed."
+        note.error_messages["required"] = _("Say in a few words what you changed.")
 
     @classmethod
     def for_version(cls, version: ToRVersion) -> ToRForm:

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from missions.models.team import Nomination
 
@@ -47,13 +49,13 @@ class Election(models.Model):
     """
 
     class TieRule(models.TextChoices):
-        SENIORITY = "seniority", "The more senior candidate"
-        RUN_OFF = "run_off", "A run-off between the tied candidates"
+        SENIORITY = "seniority", _("The more senior candidate")
+        RUN_OFF = "run_off", _("A run-off between the tied candidates")
 
     class Mode(models.TextChoices):
-        BALLOT = "ballot", "Secret ballot"
+        BALLOT = "ballot", _("Secret ballot")
         # A team too small for a secret ballot agrees its leader openly; the GCC records it.
-        AGREED = "agreed", "Agreed openly by the team"
+        AGREED = "agreed", _("Agreed openly by the team")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="elections"
@@ -62,7 +64,7 @@ class Election(models.Model):
     tie_rule = models.CharField(max_length=10, choices=TieRule.choices)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.BALLOT)
     # Set when the round opens: before it, the round closes only once every member voted.
-    closes_at = models.DateTimeField("voting closes", null=True, blank=True)
+    closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -76,7 +78,7 @@ class Election(models.Model):
     )
     outcome = models.TextField(blank=True)
     # An open agreement: how and when the team agreed, as the GCC records it.
-    agreement = models.TextField("how the team agreed", blank=True)
+    agreement = models.TextField(_("how the team agreed"), blank=True)
 
     objects = ElectionQuerySet.as_manager()
 
@@ -93,7 +95,10 @@ class Election(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Leader election for {self.mission} (round {self.round})"
+        return gettext("Leader election for %(mission)s (round %(round)s)") % {
+            "mission": self.mission,
+            "round": self.round,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -139,4 +144,7 @@ class Ballot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member.participant} in {self.election}"
+        return gettext("%(member)s in %(election)s") % {
+            "member": self.member.participant,
+            "election": self.election,
+        }

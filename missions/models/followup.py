@@ -15,19 +15,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from clusters.models import CountryCluster, GlobalCluster, Organisation
 from missions.workflow import Guard, Machine, Missing, TransitionLogBase, holds
 
 
+# The action point's states, as users read them (the context lets a language agree them
+# with "action point").
 class PointStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    DROPPED = "dropped", "Dropped"
-    CARRIED = "carried", "Carried to a follow-up mission"
+    DRAFT = "draft", pgettext_lazy("action point state", "Draft")
+    OPEN = "open", pgettext_lazy("action point state", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("action point state", "In progress")
+    DONE = "done", pgettext_lazy("action point state", "Done")
+    DROPPED = "dropped", pgettext_lazy("action point state", "Dropped")
+    CARRIED = "carried", pgettext_lazy("action point state", "Carried to a follow-up mission")
 
 
 # Points still being worked on: reminded, offered to a follow-up mission, counted as "open".
@@ -52,7 +56,7 @@ class ImprovementPlan(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The global cluster's focal point who supports the plan.",
+        help_text=_("The global cluster's focal point who supports the plan."),
     )
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,7 +70,10 @@ class ImprovementPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Improvement plan: {self.country_cluster} ({self.mission})"
+        return gettext("Improvement plan: %(cluster)s (%(mission)s)") % {
+            "cluster": self.country_cluster,
+            "mission": self.mission,
+        }
 
 
 class PlanComment(models.Model):
@@ -81,7 +88,7 @@ class PlanComment(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"Comment on {self.plan}"
+        return gettext("Comment on %(plan)s") % {"plan": self.plan}
 
 
 def leads(point: ActionPoint, user) -> bool:
@@ -119,13 +126,15 @@ def point_complete(point: ActionPoint) -> list[Missing]:
     """What an action point needs before it is opened: someone to report, a date, a measure."""
     missing = []
     if point.owner_id is None:
-        missing.append(Missing("owner", "Name the owner who reports progress."))
+        missing.append(Missing("owner", gettext("Name the owner who reports progress.")))
     if point.due_on is None:
-        missing.append(Missing("due_on", "Give the due date."))
+        missing.append(Missing("due_on", gettext("Give the due date.")))
     if not point.indicator.strip():
-        missing.append(Missing("indicator", "Say how progress is measured (the indicator)."))
+        missing.append(
+            Missing("indicator", gettext("Say how progress is measured (the indicator)."))
+        )
     if not point.verification.strip():
-        missing.append(Missing("verification", "Give the means of verification."))
+        missing.append(Missing("verification", gettext("Give the means of verification.")))
     return missing
 
 
@@ -133,14 +142,19 @@ def point_complete(point: ActionPoint) -> list[Missing]:
 def evidence_posted(point: ActionPoint) -> list[Missing]:
     """Done needs at least one progress update that carries evidence."""
     if not Evidence.objects.filter(update__point=point).exists():
-        return [Missing("evidence", "Post a progress update with evidence before marking it done.")]
+        return [
+            Missing(
+                "evidence",
+                gettext("Post a progress update with evidence before marking it done."),
+            )
+        ]
     return []
 
 
 @Guard
 def awaits_verification(point: ActionPoint) -> list[Missing]:
     if point.verified_at is not None or not point.needs_verification():
-        return [Missing("verified", "This point is not waiting for verification.")]
+        return [Missing("verified", gettext("This point is not waiting for verification."))]
     return []
 
 
@@ -148,18 +162,18 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
     """One recommendation of a mission, followed until it is done, dropped or carried."""
 
     class Level(models.TextChoices):
-        COUNTRY = "country", "Country level"
-        GLOBAL = "global", "Global level"
+        COUNTRY = "country", _("Country level")
+        GLOBAL = "global", _("Global level")
 
     class Priority(models.TextChoices):
-        HIGH = "high", "High"
-        NORMAL = "normal", "Normal"
+        HIGH = "high", _("High")
+        NORMAL = "normal", _("Normal")
 
     class Addressee(models.TextChoices):
-        ORGANISATION = "organisation", "An organisation"
-        GLOBAL_CLUSTER = "global_cluster", "A global cluster"
-        COUNTRY_CLUSTER = "country_cluster", "A country cluster"
-        ROLE = "role", "A role (e.g. the RC/HC, the HCT)"
+        ORGANISATION = "organisation", _("An organisation")
+        GLOBAL_CLUSTER = "global_cluster", _("A global cluster")
+        COUNTRY_CLUSTER = "country_cluster", _("A country cluster")
+        ROLE = "role", _("A role (e.g. the RC/HC, the HCT)")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="action_points"
@@ -167,7 +181,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
     number = models.PositiveSmallIntegerField(editable=False)
     # Country, year and number (PAK-2009-03): set once, never changes.
     reference = models.CharField(max_length=30, unique=True, editable=False)
-    text = models.TextField("recommendation")
+    text = models.TextField(_("recommendation"))
     addressee_kind = models.CharField(max_length=20, choices=Addressee.choices)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -178,7 +192,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
     country_cluster = models.ForeignKey(
         CountryCluster, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    addressee_role = models.CharField("role", max_length=100, blank=True)
+    addressee_role = models.CharField(_("role"), max_length=100, blank=True)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.COUNTRY)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -187,10 +201,10 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="owned_action_points",
     )
-    due_on = models.DateField("due date", null=True, blank=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     indicator = models.TextField(blank=True)
-    verification = models.TextField("means of verification", blank=True)
-    resources = models.TextField("resource notes (funding, capacity)", blank=True)
+    verification = models.TextField(_("means of verification"), blank=True)
+    resources = models.TextField(_("resource notes (funding, capacity)"), blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     clusters = models.ManyToManyField(GlobalCluster, blank=True, related_name="action_points")
     plan = models.ForeignKey(
@@ -286,7 +300,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         # takes over from its parent.
         permission=leads_or_plans,
         conditions=[point_complete],
-        custom={"label": "Open the action point"},
+        custom={"label": _("Open the action point")},
     )
     def open(self):
         pass
@@ -296,7 +310,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         source=PointStatus.OPEN,
         target=PointStatus.IN_PROGRESS,
         permission=leads_or_owns,
-        custom={"label": "Start work"},
+        custom={"label": _("Start work")},
     )
     def start(self):
         pass
@@ -307,7 +321,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         target=PointStatus.DONE,
         permission=leads_or_owns,
         conditions=[evidence_posted],
-        custom={"label": "Mark done"},
+        custom={"label": _("Mark done")},
     )
     def complete(self):
         self.done_at = timezone.now()
@@ -319,7 +333,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         target=PointStatus.DONE,
         permission=verifies,
         conditions=[awaits_verification],
-        custom={"label": "Verify"},
+        custom={"label": _("Verify")},
     )
     def verify(self):
         self.verified_at = timezone.now()
@@ -329,7 +343,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         source=PointStatus.DONE,
         target=PointStatus.IN_PROGRESS,
         permission=verifies,
-        custom={"label": "Reopen", "inputs": ("reason",)},
+        custom={"label": _("Reopen"), "inputs": ("reason",)},
     )
     def reopen(self, reason: str):
         self.done_at = None
@@ -340,7 +354,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         source=[PointStatus.DRAFT, PointStatus.OPEN, PointStatus.IN_PROGRESS],
         target=PointStatus.DROPPED,
         permission=leads,
-        custom={"label": "Drop", "inputs": ("reason",)},
+        custom={"label": pgettext_lazy("action point step", "Drop"), "inputs": ("reason",)},
     )
     def drop(self, reason: str):
         self.drop_reason = reason
@@ -350,7 +364,7 @@ class ActionPoint(ConcurrentTransitionMixin, models.Model):
         source=LIVE_POINT_STATES,
         target=PointStatus.CARRIED,
         permission=plans,
-        custom={"label": "Carry to the follow-up mission"},
+        custom={"label": _("Carry to the follow-up mission")},
     )
     def carry(self):
         pass
@@ -400,7 +414,7 @@ class ProgressUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Update on {self.point}"
+        return gettext("Update on %(point)s") % {"point": self.point}
 
 
 def evidence_path(evidence: Evidence, filename: str) -> str:
@@ -415,7 +429,7 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
 
     class Meta:
-        verbose_name_plural = "evidence"
+        verbose_name_plural = _("evidence")
 
     def __str__(self) -> str:
         return self.original_name
@@ -427,10 +441,10 @@ class PointReminder(models.Model):
     outbox row that carries it."""
 
     class Kind(models.TextChoices):
-        BEFORE = "before", "Due soon"
-        DUE = "due", "Due today"
-        OVERDUE = "overdue", "Overdue"
-        ESCALATION = "escalation", "Overdue for long: told the leader"
+        BEFORE = "before", _("Due soon")
+        DUE = "due", _("Due today")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATION = "escalation", _("Overdue for long: told the leader")
 
     point = models.ForeignKey(ActionPoint, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -452,7 +466,11 @@ class PointReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.point} to {self.recipient}"
+        return gettext("%(kind)s: %(point)s to %(recipient)s") % {
+            "kind": self.get_kind_display(),
+            "point": self.point,
+            "recipient": self.recipient,
+        }
 
 
 class DigestSent(models.Model):
@@ -461,7 +479,7 @@ class DigestSent(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    week_of = models.DateField(help_text="The Monday of the week the digest covers.")
+    week_of = models.DateField(help_text=_("The Monday of the week the digest covers."))
     claimed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -470,7 +488,10 @@ class DigestSent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Digest to {self.recipient}, week of {self.week_of}"
+        return gettext("Digest to %(recipient)s, week of %(week)s") % {
+            "recipient": self.recipient,
+            "week": self.week_of,
+        }
 
 
 class CalendarToken(models.Model):
@@ -483,4 +504,4 @@ class CalendarToken(models.Model):
     created_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"Calendar of {self.user}"
+        return gettext("Calendar of %(user)s") % {"user": self.user}

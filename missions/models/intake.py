@@ -4,6 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def attachment_path(attachment: "Attachment", filename: str) -> str:
@@ -13,9 +15,9 @@ def attachment_path(attachment: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     class Kind(models.TextChoices):
-        HCT_MINUTES = "hct_minutes", "Minutes of the HCT meeting"
-        CONCEPT_NOTE = "concept_note", "Concept note"
-        OTHER = "other", "Other supporting document"
+        HCT_MINUTES = "hct_minutes", _("Minutes of the HCT meeting")
+        CONCEPT_NOTE = "concept_note", _("Concept note")
+        OTHER = "other", _("Other supporting document")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="attachments"
@@ -51,4 +53,7 @@ class Comment(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.author} on {self.mission}"
+        return gettext("%(author)s on %(mission)s") % {
+            "author": self.author,
+            "mission": self.mission,
+        }

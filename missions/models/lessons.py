@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Lesson(models.Model):
     class Kind(models.TextChoices):
-        LESSON = "lesson", "Lesson learnt"
-        GOOD_PRACTICE = "good_practice", "Good practice"
+        LESSON = "lesson", _("Lesson learnt")
+        GOOD_PRACTICE = "good_practice", _("Good practice")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="lessons"
@@ -15,7 +16,7 @@ class Lesson(models.Model):
     kind = models.CharField(max_length=14, choices=Kind.choices, default=Kind.LESSON)
     title = models.CharField(max_length=200)
     text = models.TextField()
-    tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    tags = models.CharField(max_length=200, blank=True, help_text=_("Comma-separated."))
     clusters = models.ManyToManyField("clusters.GlobalCluster", blank=True, related_name="+")
     country = models.ForeignKey("clusters.Country", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(

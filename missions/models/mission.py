@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -42,33 +44,41 @@ def request_complete(mission: Mission) -> list[Missing]:
     """What the procedure asks a request to contain before it goes to OCHA."""
     missing = []
     text_fields = [
-        ("objectives", "State the objectives of the mission."),
-        ("deliverables", "Say what the mission is expected to deliver."),
+        ("objectives", gettext("State the objectives of the mission.")),
+        ("deliverables", gettext("Say what the mission is expected to deliver.")),
         (
             "security_constraints",
-            "Describe security concerns and other restricting factors "
-            "(write 'none known' if there are none).",
+            gettext(
+                "Describe security concerns and other restricting factors "
+                "(write 'none known' if there are none)."
+            ),
         ),
         (
             "planned_evaluations",
-            "List the evaluations already planned in the country, with "
-            "their dates (write 'none planned' if there are none).",
+            gettext(
+                "List the evaluations already planned in the country, with "
+                "their dates (write 'none planned' if there are none)."
+            ),
         ),
     ]
     for field, message in text_fields:
         if _blank(getattr(mission, field)):
             missing.append(Missing(field, message))
     if mission.preferred_start is None or mission.preferred_end is None:
-        missing.append(Missing("preferred_start", "Give the preferred timing (start and end)."))
+        missing.append(
+            Missing("preferred_start", gettext("Give the preferred timing (start and end)."))
+        )
     if mission.suggested_team_size is None:
-        missing.append(Missing("suggested_team_size", "Suggest a team size."))
+        missing.append(Missing("suggested_team_size", gettext("Suggest a team size.")))
     if _blank(mission.composition_notes) and not (
         mission.requested_clusters.exists() or mission.requested_issues.exists()
     ):
         missing.append(
             Missing(
                 "requested_clusters",
-                "Suggest the team's composition: clusters and cross-cutting issues wanted.",
+                gettext(
+                    "Suggest the team's composition: clusters and cross-cutting issues wanted."
+                ),
             )
         )
     if (
@@ -78,12 +88,16 @@ def request_complete(mission: Mission) -> list[Missing]:
         missing.append(
             Missing(
                 "hct_endorsement_record",
-                "Record the HCT's agreement that a mission is needed: describe the meeting "
-                "or attach its minutes.",
+                gettext(
+                    "Record the HCT's agreement that a mission is needed: describe the meeting "
+                    "or attach its minutes."
+                ),
             )
         )
     if mission.hct_endorsed_on is None:
-        missing.append(Missing("hct_endorsed_on", "Give the date the HCT agreed to the request."))
+        missing.append(
+            Missing("hct_endorsed_on", gettext("Give the date the HCT agreed to the request."))
+        )
     return missing
 
 
@@ -91,14 +105,20 @@ def request_complete(mission: Mission) -> list[Missing]:
 def revision_answered(mission: Mission) -> list[Missing]:
     """A request returned with questions goes back only with the answers."""
     if not _blank(mission.revision_questions) and _blank(mission.revision_answer):
-        return [Missing("revision_answer", "Answer HCSS's questions before you submit again.")]
+        return [
+            Missing("revision_answer", gettext("Answer HCSS's questions before you submit again."))
+        ]
     return []
 
 
 @Guard
 def triage_note_written(mission: Mission) -> list[Missing]:
     if _blank(mission.triage_note):
-        return [Missing("triage_note", "Write a triage note confirming the request is complete.")]
+        return [
+            Missing(
+                "triage_note", gettext("Write a triage note confirming the request is complete.")
+            )
+        ]
     return []
 
 
@@ -108,12 +128,14 @@ def scored_with_focus_and_tor(mission: Mission) -> list[Missing]:
     missing = []
     if not mission.scores.exists():
         missing.append(
-            Missing("scores", "At least one Task Team member must score the request first.")
+            Missing(
+                "scores", gettext("At least one Task Team member must score the request first.")
+            )
         )
     if _blank(mission.agreed_focus):
-        missing.append(Missing("agreed_focus", "Write the agreed focus of the mission."))
+        missing.append(Missing("agreed_focus", gettext("Write the agreed focus of the mission.")))
     if _blank(mission.draft_tor):
-        missing.append(Missing("draft_tor", "Write the draft Terms of Reference."))
+        missing.append(Missing("draft_tor", gettext("Write the draft Terms of Reference.")))
     return missing
 
 
@@ -126,8 +148,10 @@ def decision_communicated(mission: Mission) -> list[Missing]:
         return [
             Missing(
                 "decision_communicated_at",
-                "The decision has not been communicated to the RC/HC office and the HCT yet: "
-                "wait for the notice to go out.",
+                gettext(
+                    "The decision has not been communicated to the RC/HC office and the HCT "
+                    "yet: wait for the notice to go out."
+                ),
             )
         ]
     return []
@@ -137,14 +161,14 @@ def decision_communicated(mission: Mission) -> list[Missing]:
 def tor_final(mission: Mission) -> list[Missing]:
 
     if not TermsOfReference.objects.filter(mission=mission, final_version__isnull=False).exists():
-        return [Missing("tor", "Mark the Terms of Reference final.")]
+        return [Missing("tor", gettext("Mark the Terms of Reference final."))]
     return []
 
 
 @Guard
 def team_confirmed(mission: Mission) -> list[Missing]:
     if mission.team_confirmed_at is None:
-        return [Missing("team", "Confirm the team's composition.")]
+        return [Missing("team", gettext("Confirm the team's composition."))]
     return []
 
 
@@ -153,8 +177,12 @@ def leader_elected(mission: Mission) -> list[Missing]:
     if mission.elections.leader_on_team().exists():
         return []
     if mission.elections.filter(winner__isnull=False).exists():
-        return [Missing("election", "The elected leader has left the team: elect a new leader.")]
-    return [Missing("election", "The team has not elected its leader yet.")]
+        return [
+            Missing(
+                "election", gettext("The elected leader has left the team: elect a new leader.")
+            )
+        ]
+    return [Missing("election", gettext("The team has not elected its leader yet."))]
 
 
 def relevant_issues(mission: Mission):
@@ -183,7 +211,8 @@ def issues_covered(mission: Mission) -> list[Missing]:
     return [
         Missing(
             "issues",
-            f"Cover {issue.name}: a team member, remote support or a briefing paper.",
+            gettext("Cover %(issue)s: a team member, remote support or a briefing paper.")
+            % {"issue": issue.name},
         )
         for issue in relevant_issues(mission).exclude(pk__in=covered.values("cross_cutting_issue"))
     ]
@@ -196,7 +225,7 @@ def logistics_complete(mission: Mission) -> list[Missing]:
 
     missing = []
     if mission.in_country_from is None or mission.in_country_to is None:
-        missing.append(Missing("in_country_from", "Set the dates in the country."))
+        missing.append(Missing("in_country_from", gettext("Set the dates in the country.")))
     done = set(
         LogisticsEntry.objects.filter(
             mission=mission, status__in=LogisticsEntry.DONE_STATES
@@ -210,12 +239,20 @@ def logistics_complete(mission: Mission) -> list[Missing]:
     for item in ChecklistItem.objects.filter(active=True):
         if not item.per_participant:
             if (item.pk, None) not in done:
-                missing.append(Missing("logistics", f"Logistics: {item.name}."))
+                missing.append(
+                    Missing("logistics", gettext("Logistics: %(item)s.") % {"item": item.name})
+                )
             continue
         pending = [m for m in members if (item.pk, m.pk) not in done]
         if pending:
             names = ", ".join(person(m.participant) for m in pending)
-            missing.append(Missing("logistics", f"Logistics: {item.name} ({names})."))
+            missing.append(
+                Missing(
+                    "logistics",
+                    gettext("Logistics: %(item)s (%(names)s).")
+                    % {"item": item.name, "names": names},
+                )
+            )
     return missing
 
 
@@ -226,7 +263,7 @@ def action_points_drafted(mission: Mission) -> list[Missing]:
         return [
             Missing(
                 "action_points",
-                "Draft the action points with the RC/HC and HCT and open at least one.",
+                gettext("Draft the action points with the RC/HC and HCT and open at least one."),
             )
         ]
     return []
@@ -243,8 +280,11 @@ def action_points_settled(mission: Mission) -> list[Missing]:
     return [
         Missing(
             "action_points",
-            "Settle every action point (done and verified, dropped with a reason, or carried "
-            "to a follow-up mission): " + ", ".join(p.reference for p in unsettled) + ".",
+            gettext(
+                "Settle every action point (done and verified, dropped with a reason, or carried "
+                "to a follow-up mission): %(references)s."
+            )
+            % {"references": ", ".join(p.reference for p in unsettled)},
         )
     ]
 
@@ -253,18 +293,20 @@ def action_points_settled(mission: Mission) -> list[Missing]:
 def report_final(mission: Mission) -> list[Missing]:
     report = MissionReport.objects.filter(mission=mission).only("final_version").first()
     if report is None or report.final_version_id is None:
-        return [Missing("report", "Mark the report final.")]
+        return [Missing("report", gettext("Mark the report final."))]
     if report.versions.order_by("-number").values_list("pk", flat=True)[0] != (
         report.final_version_id
     ):
-        return [Missing("report", "Mark the report's current version final.")]
+        return [Missing("report", gettext("Mark the report's current version final."))]
     return []
 
 
 @Guard
 def distribution_listed(mission: Mission) -> list[Missing]:
     if not mission.report_recipients.exists():
-        return [Missing("recipients", "Put at least one address on the distribution list.")]
+        return [
+            Missing("recipients", gettext("Put at least one address on the distribution list."))
+        ]
     return []
 
 
@@ -274,7 +316,7 @@ def country_consulted(mission: Mission) -> list[Missing]:
         return [
             Missing(
                 "country_consultation_on",
-                "Record the consultation with the RC/HC and HCT on the action points.",
+                gettext("Record the consultation with the RC/HC and HCT on the action points."),
             )
         ]
     return []
@@ -282,21 +324,21 @@ def country_consulted(mission: Mission) -> list[Missing]:
 
 class Mission(ConcurrentTransitionMixin, models.Model):
     class Type(models.TextChoices):
-        DIAGNOSTIC = "diagnostic", "Diagnostic"
-        FOLLOW_UP = "follow_up", "Follow-up of an earlier mission"
-        SPECIFIC_ISSUES = "specific_issues", "Specific issues"
+        DIAGNOSTIC = "diagnostic", _("Diagnostic")
+        FOLLOW_UP = "follow_up", _("Follow-up of an earlier mission")
+        SPECIFIC_ISSUES = "specific_issues", _("Specific issues")
 
     # The request, as the RC/HC office writes it.
     title = models.CharField(max_length=200)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="missions")
-    mission_type = models.CharField("type", max_length=20, choices=Type.choices)
+    mission_type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="follow_ups",
-        help_text="For a follow-up: the earlier mission it follows.",
+        help_text=_("For a follow-up: the earlier mission it follows."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -305,26 +347,28 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="requested_missions",
     )
-    issues = models.TextField("issues to address", blank=True)
+    issues = models.TextField(_("issues to address"), blank=True)
     objectives = models.TextField(blank=True)
-    deliverables = models.TextField("expected deliverables", blank=True)
+    deliverables = models.TextField(_("expected deliverables"), blank=True)
     preferred_start = models.DateField(null=True, blank=True)
     preferred_end = models.DateField(null=True, blank=True)
     suggested_team_size = models.PositiveSmallIntegerField(null=True, blank=True)
     requested_clusters = models.ManyToManyField(
-        GlobalCluster, blank=True, related_name="requested_in", verbose_name="clusters wanted"
+        GlobalCluster, blank=True, related_name="requested_in", verbose_name=_("clusters wanted")
     )
     requested_issues = models.ManyToManyField(
         CrossCuttingIssue,
         blank=True,
         related_name="requested_in",
-        verbose_name="cross-cutting issues wanted",
+        verbose_name=_("cross-cutting issues wanted"),
     )
-    composition_notes = models.TextField("suggested composition", blank=True)
-    security_constraints = models.TextField("security concerns and restricting factors", blank=True)
-    planned_evaluations = models.TextField("evaluations already planned", blank=True)
-    hct_endorsed_on = models.DateField("date of the HCT's agreement", null=True, blank=True)
-    hct_endorsement_record = models.TextField("record of the HCT's agreement", blank=True)
+    composition_notes = models.TextField(_("suggested composition"), blank=True)
+    security_constraints = models.TextField(
+        _("security concerns and restricting factors"), blank=True
+    )
+    planned_evaluations = models.TextField(_("evaluations already planned"), blank=True)
+    hct_endorsed_on = models.DateField(_("date of the HCT's agreement"), null=True, blank=True)
+    hct_endorsement_record = models.TextField(_("record of the HCT's agreement"), blank=True)
     country_contacts = models.TextField(blank=True)
 
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
@@ -334,14 +378,14 @@ class Mission(ConcurrentTransitionMixin, models.Model):
 
     # Triage (HCSS).
     triage_note = models.TextField(blank=True)
-    revision_questions = models.TextField("questions for the RC/HC", blank=True, editable=False)
-    revision_answer = models.TextField("answers to HCSS's questions", blank=True)
+    revision_questions = models.TextField(_("questions for the RC/HC"), blank=True, editable=False)
+    revision_answer = models.TextField(_("answers to HCSS's questions"), blank=True)
 
     # The Task Team's decision record.
     priority_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     priority_rank = models.PositiveIntegerField(null=True, blank=True)
     agreed_focus = models.TextField(blank=True)
-    draft_tor = models.TextField("draft Terms of Reference", blank=True)
+    draft_tor = models.TextField(_("draft Terms of Reference"), blank=True)
     decision_reason = models.TextField(blank=True, editable=False)
     revisit_on = models.DateField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -349,8 +393,8 @@ class Mission(ConcurrentTransitionMixin, models.Model):
     decision_communicated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Planning (GCC).
-    in_country_from = models.DateField("in the country from", null=True, blank=True)
-    in_country_to = models.DateField("in the country until", null=True, blank=True)
+    in_country_from = models.DateField(_("in the country from"), null=True, blank=True)
+    in_country_to = models.DateField(_("in the country until"), null=True, blank=True)
     team_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     team_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -401,7 +445,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.SUBMITTED,
         permission=may("submit_mission"),
         conditions=[request_complete, revision_answered],
-        custom={"label": "Submit the request"},
+        custom={"label": _("Submit the request")},
     )
     def submit(self):
         self.submitted_at = timezone.now()
@@ -411,7 +455,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.SUBMITTED,
         target=Status.IN_TRIAGE,
         permission=may("triage_mission"),
-        custom={"label": "Start triage"},
+        custom={"label": _("Start triage")},
     )
     def start_triage(self):
         pass
@@ -421,7 +465,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=TRIAGE_QUEUE_STATES,
         target=Status.DRAFT,
         permission=may("triage_mission"),
-        custom={"label": "Return for revision", "inputs": ("reason",)},
+        custom={"label": _("Return for revision"), "inputs": ("reason",)},
     )
     def return_for_revision(self, reason: str):
         self.revision_questions = reason
@@ -433,7 +477,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.WITH_TASK_TEAM,
         permission=may("triage_mission"),
         conditions=[triage_note_written],
-        custom={"label": "Forward to the Task Team"},
+        custom={"label": _("Forward to the Task Team")},
     )
     def forward(self):
         pass
@@ -444,7 +488,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.APPROVED,
         permission=may("decide_mission"),
         conditions=[scored_with_focus_and_tor],
-        custom={"label": "Approve"},
+        custom={"label": _("Approve")},
     )
     def approve(self):
         self.decision_reason = ""
@@ -455,7 +499,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.WITH_TASK_TEAM,
         target=Status.DECLINED,
         permission=may("decide_mission"),
-        custom={"label": "Decline", "inputs": ("reason",)},
+        custom={"label": _("Decline"), "inputs": ("reason",)},
     )
     def decline(self, reason: str):
         self.decision_reason = reason
@@ -466,7 +510,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.WITH_TASK_TEAM,
         target=Status.DEFERRED,
         permission=may("decide_mission"),
-        custom={"label": "Defer", "inputs": ("reason", "revisit_on")},
+        custom={"label": _("Defer"), "inputs": ("reason", "revisit_on")},
     )
     def defer(self, reason: str, revisit_on):
         self.decision_reason = reason
@@ -478,7 +522,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.DEFERRED,
         target=Status.WITH_TASK_TEAM,
         permission=may("decide_mission"),
-        custom={"label": "Reconsider"},
+        custom={"label": _("Reconsider")},
     )
     def reconsider(self):
         self.revisit_on = None
@@ -489,7 +533,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.IN_PLANNING,
         permission=may("plan_mission"),
         conditions=[decision_communicated],
-        custom={"label": "Start planning"},
+        custom={"label": _("Start planning")},
     )
     def start_planning(self):
         pass
@@ -500,7 +544,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.READY,
         permission=may("plan_mission"),
         conditions=[tor_final, team_confirmed, leader_elected, issues_covered, logistics_complete],
-        custom={"label": "Confirm ready to deploy"},
+        custom={"label": _("Confirm ready to deploy")},
     )
     def confirm_ready(self):
         pass
@@ -510,7 +554,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=Status.READY,
         target=Status.IN_COUNTRY,
         permission=may("plan_mission"),
-        custom={"label": "Deploy"},
+        custom={"label": _("Deploy")},
     )
     def deploy(self):
         pass
@@ -521,7 +565,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.REPORTING,
         permission=may("lead_mission"),
         conditions=[action_points_drafted, country_consulted],
-        custom={"label": "Leave the country"},
+        custom={"label": _("Leave the country")},
     )
     def leave_country(self):
         pass
@@ -532,7 +576,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.FOLLOW_UP,
         permission=may("lead_mission"),
         conditions=[report_final, distribution_listed],
-        custom={"label": "Distribute the report"},
+        custom={"label": _("Distribute the report")},
     )
     def distribute_report(self):
         pass
@@ -543,7 +587,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         target=Status.CLOSED,
         permission=may("lead_mission"),
         conditions=[action_points_settled],
-        custom={"label": "Close"},
+        custom={"label": pgettext_lazy("mission step", "Close")},
     )
     def close(self):
         pass
@@ -553,7 +597,7 @@ class Mission(ConcurrentTransitionMixin, models.Model):
         source=OPEN_STATES,
         target=Status.CANCELLED,
         permission=may("cancel_mission"),
-        custom={"label": "Cancel the mission", "inputs": ("reason",)},
+        custom={"label": _("Cancel the mission"), "inputs": ("reason",)},
     )
     def cancel(self, reason: str):
         self.cancel_reason = reason
@@ -602,8 +646,8 @@ class TriageRequest(Mission):
 
     class Meta:
         proxy = True
-        verbose_name = "request to triage"
-        verbose_name_plural = "triage queue"
+        verbose_name = _("request to triage")
+        verbose_name_plural = _("triage queue")
 
 
 # The mission's state machine as the runner (missions.workflow) takes it.

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -14,10 +16,10 @@ class Notification(models.Model):
     """
 
     class EmailState(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Not sent: no e-mail address"
-        FAILED = "failed", "Failed: gave up after retries"
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent: no e-mail address")
+        FAILED = "failed", _("Failed: gave up after retries")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -26,7 +28,7 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
-    email = models.EmailField("address", blank=True)
+    email = models.EmailField(_("address"), blank=True)
     reply_to = models.EmailField(blank=True)
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, null=True, related_name="+"
@@ -90,4 +92,8 @@ class ReminderSent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.mission} on {self.due_on}"
+        return gettext("%(kind)s for %(mission)s on %(date)s") % {
+            "kind": self.kind,
+            "mission": self.mission,
+            "date": self.due_on,
+        }

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from missions.models.team import Nomination
 
@@ -18,9 +20,9 @@ class IssueCoverage(models.Model):
     briefing paper."""
 
     class Mode(models.TextChoices):
-        REPRESENTED = "represented", "Represented on the team"
-        REMOTE = "remote", "Supports remotely"
-        BRIEFING = "briefing", "Briefing paper"
+        REPRESENTED = "represented", _("Represented on the team")
+        REMOTE = "remote", _("Supports remotely")
+        BRIEFING = "briefing", _("Briefing paper")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="issue_coverage"
@@ -46,7 +48,7 @@ class IssueCoverage(models.Model):
 
     class Meta:
         ordering = ["mission", "cross_cutting_issue__name"]
-        verbose_name_plural = "issue coverage"
+        verbose_name_plural = _("issue coverage")
         constraints = [
             models.UniqueConstraint(
                 fields=["mission", "cross_cutting_issue"], name="one_coverage_per_issue"
@@ -54,7 +56,10 @@ class IssueCoverage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cross_cutting_issue} on {self.mission}"
+        return gettext("%(issue)s on %(mission)s") % {
+            "issue": self.cross_cutting_issue,
+            "mission": self.mission,
+        }
 
 
 # Logistics ------------------------------------------------------------------------------------
@@ -81,10 +86,10 @@ class ChecklistItem(models.Model):
 
 class LogisticsEntry(models.Model):
     class Status(models.TextChoices):
-        TODO = "todo", "To do"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        NOT_NEEDED = "not_needed", "Not needed"
+        TODO = "todo", pgettext_lazy("logistics item state", "To do")
+        IN_PROGRESS = "in_progress", pgettext_lazy("logistics item state", "In progress")
+        DONE = "done", pgettext_lazy("logistics item state", "Done")
+        NOT_NEEDED = "not_needed", pgettext_lazy("logistics item state", "Not needed")
 
     DONE_STATES = (Status.DONE, Status.NOT_NEEDED)
 
@@ -104,7 +109,7 @@ class LogisticsEntry(models.Model):
 
     class Meta:
         ordering = ["mission", "item__order", "participant"]
-        verbose_name_plural = "logistics entries"
+        verbose_name_plural = _("logistics entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["mission", "item", "participant"],
@@ -119,4 +124,7 @@ class LogisticsEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} for {self.participant or self.mission}"
+        return gettext("%(item)s for %(whom)s") % {
+            "item": self.item,
+            "whom": self.participant or self.mission,
+        }

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringCriterion(models.Model):
@@ -10,17 +11,17 @@ class ScoringCriterion(models.Model):
     description = models.TextField(blank=True)
     weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     scale_max = models.PositiveSmallIntegerField(
-        "top of the scale",
+        _("top of the scale"),
         default=5,
         validators=[MinValueValidator(1)],
-        help_text="Members score from 0 to this number; higher means a stronger case.",
+        help_text=_("Members score from 0 to this number; higher means a stronger case."),
     )
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "scoring criteria"
+        verbose_name_plural = _("scoring criteria")
 
     def __str__(self) -> str:
         return self.name
@@ -54,7 +55,7 @@ class RankAdjustment(models.Model):
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="rank_adjustments"
     )
-    places = models.SmallIntegerField(help_text="Positive moves the request up the board.")
+    places = models.SmallIntegerField(help_text=_("Positive moves the request up the board."))
     reason = models.TextField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     at = models.DateTimeField(auto_now_add=True)

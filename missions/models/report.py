@@ -8,6 +8,8 @@ The `reports` app renders, distributes and publishes what is written here.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class MissionReport(models.Model):
@@ -30,7 +32,7 @@ class MissionReport(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"Report of {self.mission}"
+        return gettext("Report of %(mission)s") % {"mission": self.mission}
 
 
 class ReportVersion(models.Model):
@@ -51,16 +53,16 @@ class ReportVersion(models.Model):
 
     report = models.ForeignKey(MissionReport, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    summary = models.TextField("summary", blank=True)
-    context = models.TextField("context", blank=True)
-    request = models.TextField("the request", blank=True)
-    programme = models.TextField("programme of the mission", blank=True)
-    places = models.TextField("places visited", blank=True)
-    people_met = models.TextField("people and organisations met", blank=True)
-    conclusions = models.TextField("conclusions and recommendations", blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    context = models.TextField(_("context"), blank=True)
+    request = models.TextField(_("the request"), blank=True)
+    programme = models.TextField(_("programme of the mission"), blank=True)
+    places = models.TextField(_("places visited"), blank=True)
+    people_met = models.TextField(_("people and organisations met"), blank=True)
+    conclusions = models.TextField(_("conclusions and recommendations"), blank=True)
     # The names of the sections kept out of the public version.
     internal_sections = models.JSONField(default=list, blank=True)
-    change_note = models.CharField("what changed", max_length=300, blank=True)
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -73,7 +75,7 @@ class ReportVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.report} v{self.number}"
+        return gettext("%(report)s v%(number)s") % {"report": self.report, "number": self.number}
 
     def is_public(self, section: str) -> bool:
         return section not in self.ALWAYS_INTERNAL and section not in self.internal_sections
@@ -94,7 +96,7 @@ class ReportFinding(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="cross-cutting issue",
+        verbose_name=_("cross-cutting issue"),
     )
     text = models.TextField()
     # Security details, names of individuals, sensitive remarks: kept out of the public version.
@@ -110,7 +112,10 @@ class ReportFinding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Finding {self.position} of {self.version}"
+        return gettext("Finding %(position)s of %(version)s") % {
+            "position": self.position,
+            "version": self.version,
+        }
 
     @property
     def area(self) -> str:
@@ -118,19 +123,19 @@ class ReportFinding(models.Model):
             return self.cluster.name
         if self.issue_id:
             return self.issue.name
-        return "Inter-cluster coordination"
+        return gettext("Inter-cluster coordination")
 
 
 class ReportRecipient(models.Model):
     """One address on a mission's distribution list."""
 
     class Source(models.TextChoices):
-        LEAD_AGENCY = "lead_agency", "Global cluster lead agency"
-        CLUSTER_FOCAL_POINT = "cluster_focal_point", "Global cluster focal point"
-        CCI_FOCAL_POINT = "cci_focal_point", "Cross-cutting issue focal point"
-        NGO_CONSORTIUM = "ngo_consortium", "NGO consortium"
-        COUNTRY = "country", "RC/HC office and HCT"
-        ADDED = "added", "Added by hand"
+        LEAD_AGENCY = "lead_agency", _("Global cluster lead agency")
+        CLUSTER_FOCAL_POINT = "cluster_focal_point", _("Global cluster focal point")
+        CCI_FOCAL_POINT = "cci_focal_point", _("Cross-cutting issue focal point")
+        NGO_CONSORTIUM = "ngo_consortium", _("NGO consortium")
+        COUNTRY = "country", _("RC/HC office and HCT")
+        ADDED = "added", _("Added by hand")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="report_recipients"
@@ -138,7 +143,7 @@ class ReportRecipient(models.Model):
     name = models.CharField(max_length=200)
     organisation = models.CharField(max_length=200, blank=True)
     # Stored in lower case, so that one address is on the list once.
-    email = models.EmailField("address", max_length=254)
+    email = models.EmailField(_("address"), max_length=254)
     source = models.CharField(max_length=30, choices=Source.choices, default=Source.ADDED)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class Invitation(models.Model):
@@ -30,7 +32,7 @@ class Invitation(models.Model):
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    shared_with = models.TextField("shared with", blank=True)
+    shared_with = models.TextField(_("shared with"), blank=True)
 
     class Meta:
         ordering = ["invited_at", "pk"]
@@ -49,7 +51,10 @@ class Invitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invitee} to {self.mission}"
+        return gettext("%(invitee)s to %(mission)s") % {
+            "invitee": self.invitee,
+            "mission": self.mission,
+        }
 
     @property
     def invitee(self):
@@ -59,13 +64,13 @@ class Invitation(models.Model):
 class Grade(models.IntegerChoices):
     """Seniority as the UN common system grades it; higher is more senior."""
 
-    NATIONAL = 1, "National officer (NO-A to NO-D)"
-    P2 = 2, "P-2 or equivalent"
-    P3 = 3, "P-3 or equivalent"
-    P4 = 4, "P-4 or equivalent"
-    P5 = 5, "P-5 or equivalent"
-    D1 = 6, "D-1 or equivalent"
-    D2 = 7, "D-2 or above"
+    NATIONAL = 1, _("National officer (NO-A to NO-D)")
+    P2 = 2, _("P-2 or equivalent")
+    P3 = 3, _("P-3 or equivalent")
+    P4 = 4, _("P-4 or equivalent")
+    P5 = 5, _("P-5 or equivalent")
+    D1 = 6, _("D-1 or equivalent")
+    D2 = 7, _("D-2 or above")
 
 
 class Nomination(models.Model):
@@ -76,10 +81,10 @@ class Nomination(models.Model):
     """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PROPOSED = "proposed", pgettext_lazy("nomination state", "Proposed")
+        ACCEPTED = "accepted", pgettext_lazy("nomination state", "Accepted")
+        DECLINED = "declined", pgettext_lazy("nomination state", "Declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("nomination state", "Withdrawn")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="nominations"
@@ -90,21 +95,24 @@ class Nomination(models.Model):
     )
     agency = models.ForeignKey("clusters.Organisation", on_delete=models.PROTECT, related_name="+")
     clusters = models.ManyToManyField(
-        "clusters.GlobalCluster", blank=True, related_name="+", verbose_name="clusters represented"
+        "clusters.GlobalCluster",
+        blank=True,
+        related_name="+",
+        verbose_name=_("clusters represented"),
     )
     cross_cutting_issues = models.ManyToManyField(
         "clusters.CrossCuttingIssue",
         blank=True,
         related_name="+",
-        verbose_name="cross-cutting issues represented",
+        verbose_name=_("cross-cutting issues represented"),
     )
-    years_in_field = models.PositiveSmallIntegerField("years of humanitarian field experience")
-    previous_missions = models.PositiveSmallIntegerField("previous support missions", default=0)
+    years_in_field = models.PositiveSmallIntegerField(_("years of humanitarian field experience"))
+    previous_missions = models.PositiveSmallIntegerField(_("previous support missions"), default=0)
     languages = models.CharField(max_length=200)
     grade = models.PositiveSmallIntegerField(choices=Grade.choices)
     available_from = models.DateField()
     available_to = models.DateField()
-    experience = models.TextField("relevant experience", blank=True)
+    experience = models.TextField(_("relevant experience"), blank=True)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     nominated_by = models.ForeignKey(
@@ -121,12 +129,12 @@ class Nomination(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField("reason for the withdrawal", blank=True)
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True)
 
     # Logistics of an accepted participant.
     arrival_on = models.DateField(null=True, blank=True)
     departure_on = models.DateField(null=True, blank=True)
-    counterpart = models.CharField("country counterpart", max_length=200, blank=True)
+    counterpart = models.CharField(_("country counterpart"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["nominated_at", "pk"]
@@ -145,7 +153,10 @@ class Nomination(models.Model):
         indexes = [models.Index(fields=["mission", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.participant} for {self.mission}"
+        return gettext("%(participant)s for %(mission)s") % {
+            "participant": self.participant,
+            "mission": self.mission,
+        }
 
     @property
     def seniority(self) -> tuple[int, int, int]:

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class TermsOfReference(models.Model):
@@ -18,11 +20,11 @@ class TermsOfReference(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "Terms of Reference"
-        verbose_name_plural = "Terms of Reference"
+        verbose_name = _("Terms of Reference")
+        verbose_name_plural = _("Terms of Reference")
 
     def __str__(self) -> str:
-        return f"ToR of {self.mission}"
+        return gettext("ToR of %(mission)s") % {"mission": self.mission}
 
 
 class ToRVersion(models.Model):
@@ -32,13 +34,13 @@ class ToRVersion(models.Model):
 
     tor = models.ForeignKey(TermsOfReference, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    background = models.TextField("background and context", blank=True)
-    focus = models.TextField("focus of the mission", blank=True)
+    background = models.TextField(_("background and context"), blank=True)
+    focus = models.TextField(_("focus of the mission"), blank=True)
     objectives = models.TextField(blank=True)
-    deliverables = models.TextField("expected deliverables", blank=True)
-    team = models.TextField("team composition", blank=True)
-    timing = models.TextField("timing and itinerary", blank=True)
-    change_note = models.CharField("what changed", max_length=300, blank=True)
+    deliverables = models.TextField(_("expected deliverables"), blank=True)
+    team = models.TextField(_("team composition"), blank=True)
+    timing = models.TextField(_("timing and itinerary"), blank=True)
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -51,4 +53,4 @@ class ToRVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tor} v{self.number}"
+        return gettext("%(tor)s v%(number)s") % {"tor": self.tor, "number": self.number}

@@ -15,6 +15,7 @@ from statistics import median
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from missions.models import TransitionLog
 from missions.selectors.missions import missions_visible_to
@@ -81,7 +82,8 @@ def dashboard_figures(user) -> dict:
         .values("month")
         .annotate(n=Count("pk"))
     }
-    months = [(start.strftime("%b %Y"), per_month.get(start, 0)) for start in starts]
+    # The month's short name in the reader's language ("Mar 2026").
+    months = [(date_format(start, "M Y"), per_month.get(start, 0)) for start in starts]
 
     rows = (
         TransitionLog.objects.filter(mission__in=visible)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from missions.models import MISSION, Mission, MissionUserObjectPermission
@@ -46,7 +47,7 @@ def mission_for_update(user, mission: Mission | int) -> Mission:
         .first()
     )
     if current is None:
-        raise MissionNotFound("No such mission.")
+        raise MissionNotFound(_("No such mission."))
     return current
 
 

@@ -63,7 +63,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from clusters.models import Role
 from formats.people import person
@@ -88,7 +88,10 @@ VOTING_MAX = datetime.timedelta(days=30)
 def when(moment: datetime.datetime) -> str:
     """A deadline as the pages and messages say it, in the site's time zone."""
     local = timezone.localtime(moment)
-    return f"{date_format(local, 'j F Y, H:i')} ({local.tzname()})"
+    return _("%(moment)s (%(zone)s)") % {
+        "moment": date_format(local, "j F Y, H:i"),
+        "zone": local.tzname(),
+    }
 
 
 # Reads ------------------------------------------------------------------------------------------
@@ -364,14 +367,14 @@ def withdrawal_undoes(mission: Mission, nomination: Nomination) -> list[str]:
 
 def _state_problem(mission: Mission) -> str:
     if mission.status not in PLANNING_STATES:
-        return (
+        return _(
             "The leader is elected while the mission is being planned (approved or in "
-            f"planning); it is now {Status(mission.status).label.lower()}."
-        )
+            "planning); it is now %(status)s."
+        ) % {"status": Status(mission.status).label.lower()}
     return ""
 
 
-TEAM_CHANGED = (
+TEAM_CHANGED = gettext_lazy(
     "The team has changed since it was confirmed: the election goes on once the GCC confirms "
     "the team again."
 )
@@ -395,18 +398,20 @@ def _open_problem(mission: Mission, *, while_open: bool = False) -> str:
     if problem:
         return problem
     if mission.team_confirmed_at is None:
-        return "Confirm the team first: its members elect the leader once the team is confirmed."
+        return _("Confirm the team first: its members elect the leader once the team is confirmed.")
     elected = Election.objects.filter(mission=mission).leader_on_team().first()
     if elected is not None:
         if elected.is_agreed:
             return _("The team has agreed its leader already: %(name)s.") % {
                 "name": person(elected.winner)
             }
-        return f"The team has elected its leader already: {person(elected.winner)}."
+        return _("The team has elected its leader already: %(name)s.") % {
+            "name": person(elected.winner)
+        }
     if not while_open and Election.objects.filter(mission=mission, closed_at__isnull=True).exists():
-        return "The election is open already."
+        return _("The election is open already.")
     if not Nomination.objects.filter(mission=mission, status=ACCEPTED).exists():
-        return "The team has no members yet."
+        return _("The team has no members yet.")
     return ""
 
 
@@ -510,7 +515,7 @@ def election_closes_early(election: Election | None) -> bool:
     )
 
 
-VOTING_BEGAN = (
+VOTING_BEGAN = gettext_lazy(
     "Voting has begun: nobody can stand or withdraw any more, as that would be unfair to the "
     "members who have already voted."
 )
@@ -588,7 +593,7 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
         if state_problem or closed:
             options["vote_problem"] = state_problem or closed
         elif not has_candidates:
-            options["vote_problem"] = "Nobody stands yet: you can vote once someone stands."
+            options["vote_problem"] = _("Nobody stands yet: you can vote once someone stands.")
         else:
             options["may_vote"] = True
     return options
@@ -600,14 +605,14 @@ def election_options(mission: Mission, user, current: Election | None) -> dict:
 def _gcc_mission(mission: Mission | int, user) -> Mission:
     current = mission_for_update(user, mission)
     if not holds(user, "plan_mission", current):
-        raise PermissionDenied("Only the GCC opens and closes the election.")
+        raise PermissionDenied(_("Only the GCC opens and closes the election."))
     return current
 
 
 def _member_of(mission: Mission, user) -> Nomination:
     member = team_member(mission, user)
     if member is None:
-        raise PermissionDenied("Only the members of the mission's team stand and vote.")
+        raise PermissionDenied(_("Only the members of the mission's team stand and vote."))
     return member
 
 
@@ -627,8 +632,8 @@ def _open_round_locked(mission: Mission) -> Election:
     )
     if election is None:
         if Election.objects.filter(mission=mission).exists():
-            raise ValidationError("The election is closed.")
-        raise ValidationError("The election has not opened yet.")
+            raise ValidationError(_("The election is closed."))
+        raise ValidationError(_("The election has not opened yet."))
     return election
 
 
@@ -771,7 +776,7 @@ def election_open(
                     deadline,
                 )
         except IntegrityError:
-            raise ValidationError("The election is open already.") from None
+            raise ValidationError(_("The election is open already.")) from None
         _notify(election, _team_users(current), "opened", "election_opened", closes=when(deadline))
     return election
 
@@ -916,7 +921,10 @@ def _clean_statement(value) -> str:
     text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > STATEMENT_MAX_LENGTH:
         raise ValidationError(
-            {"statement": f"Keep the statement under {STATEMENT_MAX_LENGTH} characters."}
+            {
+                "statement": _("Keep the statement under %(limit)d characters.")
+                % {"limit": STATEMENT_MAX_LENGTH}
+            }
         )
     return text
 
@@ -936,7 +944,7 @@ def election_stand(mission: Mission | int, user, statement: str = "") -> Candida
         if election.ballots.filter(cast_at__isnull=False).exists():
             raise ValidationError(VOTING_BEGAN)
         if election.candidates.filter(member=member).exists():
-            raise ValidationError("You stand already.")
+            raise ValidationError(_("You stand already."))
         return Candidate.objects.create(election=election, member=member, statement=statement)
 
 
@@ -951,7 +959,7 @@ def election_withdraw_candidacy(mission: Mission | int, user) -> None:
             raise ValidationError(VOTING_BEGAN)
         deleted, _kinds = election.candidates.filter(member=member).delete()
         if not deleted:
-            raise ValidationError("You do not stand in this election.")
+            raise ValidationError(_("You do not stand in this election."))
 
 
 def election_vote(mission: Mission | int, user, candidate_pk) -> None:
@@ -973,18 +981,18 @@ def election_vote(mission: Mission | int, user, candidate_pk) -> None:
         if problem:
             raise ValidationError(problem)
         if not election.candidates.exists():
-            raise ValidationError("Nobody stands yet: you can vote once someone stands.")
+            raise ValidationError(_("Nobody stands yet: you can vote once someone stands."))
         try:
             candidate_pk = int(candidate_pk)
         except (TypeError, ValueError):
-            raise ValidationError({"candidate": "Choose one of the candidates."}) from None
+            raise ValidationError({"candidate": _("Choose one of the candidates.")}) from None
         standing = Candidate.objects.filter(
             pk=candidate_pk,
             election=election,
             member__in=Nomination.objects.filter(mission=current, status=ACCEPTED),
         )
         if not standing.exists():
-            raise ValidationError({"candidate": "Choose one of this round's candidates."})
+            raise ValidationError({"candidate": _("Choose one of this round's candidates.")})
         # A member who joined after the round opened (the team then confirmed again) gets
         # their ballot now; the unique constraint keeps it one.
         Ballot.objects.get_or_create(election=election, member=member)
@@ -999,7 +1007,7 @@ def election_vote(mission: Mission | int, user, candidate_pk) -> None:
             cast_at__isnull=True,
         ).update(cast_at=timezone.now())
         if claimed != 1:
-            raise ValidationError("You have already voted.")
+            raise ValidationError(_("You have already voted."))
         # The count: every candidate row of the round in one statement. Updating the chosen
         # row alone would give it, and it alone, the ballot's transaction id (PostgreSQL's
         # xmin) and a new row version, which links the ballot to the candidate.
@@ -1023,16 +1031,21 @@ class Decision:
 
 def _names(candidates: list[Candidate]) -> str:
     names = [person(candidate.member.participant) for candidate in candidates]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def _seniority_text(member: Nomination) -> str:
     years = member.years_in_field
     missions = member.previous_missions
-    return (
-        f"{Grade(member.grade).label}, {years} year{'s' if years != 1 else ''} in the field, "
-        f"{missions} previous mission{'s' if missions != 1 else ''}"
-    )
+    return _("%(grade)s, %(years)s, %(missions)s") % {
+        "grade": Grade(member.grade).label,
+        "years": ngettext("%(count)d year in the field", "%(count)d years in the field", years)
+        % {"count": years},
+        "missions": ngettext("%(count)d previous mission", "%(count)d previous missions", missions)
+        % {"count": missions},
+    }
 
 
 def _by_seniority(tied: list[Candidate], top: int, total: int, again: bool) -> Decision:
@@ -1041,24 +1054,47 @@ def _by_seniority(tied: list[Candidate], top: int, total: int, again: bool) -> D
     winner, runner_up = ranked[0], ranked[1]
     name = person(winner.member.participant)
     others = _names(ranked[1:])
-    tie = (
-        f"tie again after a run-off at {top} of {total} votes"
-        if again
-        else f"tie at {top} of {total} votes"
-    )
+    values = {
+        "name": name,
+        "top": top,
+        "total": total,
+        "others": others,
+        "seniority": _seniority_text(winner.member),
+    }
     if winner.member.seniority == runner_up.member.seniority:
-        return Decision(
-            winner,
-            f"{name} elected: {tie} with {others}, at equal seniority "
-            f"({_seniority_text(winner.member)}); {name} stood first.",
-            [],
+        if again:
+            outcome = ngettext(
+                "%(name)s elected: tie again after a run-off at %(top)d of %(total)d vote with "
+                "%(others)s, at equal seniority (%(seniority)s); %(name)s stood first.",
+                "%(name)s elected: tie again after a run-off at %(top)d of %(total)d votes with "
+                "%(others)s, at equal seniority (%(seniority)s); %(name)s stood first.",
+                total,
+            )
+        else:
+            outcome = ngettext(
+                "%(name)s elected: tie at %(top)d of %(total)d vote with %(others)s, at equal "
+                "seniority (%(seniority)s); %(name)s stood first.",
+                "%(name)s elected: tie at %(top)d of %(total)d votes with %(others)s, at equal "
+                "seniority (%(seniority)s); %(name)s stood first.",
+                total,
+            )
+    elif again:
+        outcome = ngettext(
+            "%(name)s elected: tie again after a run-off at %(top)d of %(total)d vote with "
+            "%(others)s, broken by seniority (%(seniority)s).",
+            "%(name)s elected: tie again after a run-off at %(top)d of %(total)d votes with "
+            "%(others)s, broken by seniority (%(seniority)s).",
+            total,
         )
-    return Decision(
-        winner,
-        f"{name} elected: {tie} with {others}, broken by seniority "
-        f"({_seniority_text(winner.member)}).",
-        [],
-    )
+    else:
+        outcome = ngettext(
+            "%(name)s elected: tie at %(top)d of %(total)d vote with %(others)s, broken by "
+            "seniority (%(seniority)s).",
+            "%(name)s elected: tie at %(top)d of %(total)d votes with %(others)s, broken by "
+            "seniority (%(seniority)s).",
+            total,
+        )
+    return Decision(winner, outcome % values, [])
 
 
 def _decide(election: Election, candidates: list[Candidate]) -> Decision:
@@ -1071,26 +1107,42 @@ def _decide(election: Election, candidates: list[Candidate]) -> Decision:
     contenders = [c for c in candidates if c.member.status == ACCEPTED]
     top = max((c.votes for c in contenders), default=0)
     if top == 0:
-        return Decision(
-            None,
-            f"No candidate still on the team received a vote ({total} cast): a new round "
-            f"opens{' between ' + _names(contenders) if contenders else ''}.",
-            contenders,
-        )
+        if contenders:
+            outcome = _(
+                "No candidate still on the team received a vote (%(total)d cast): a new round "
+                "opens between %(names)s."
+            ) % {"total": total, "names": _names(contenders)}
+        else:
+            outcome = _(
+                "No candidate still on the team received a vote (%(total)d cast): a new round "
+                "opens."
+            ) % {"total": total}
+        return Decision(None, outcome, contenders)
     tied = [c for c in contenders if c.votes == top]
     if len(tied) == 1:
         winner = tied[0]
         return Decision(
             winner,
-            f"{person(winner.member.participant)} elected with {top} of {total} votes.",
+            ngettext(
+                "%(name)s elected with %(top)d of %(total)d vote.",
+                "%(name)s elected with %(top)d of %(total)d votes.",
+                total,
+            )
+            % {"name": person(winner.member.participant), "top": top, "total": total},
             [],
         )
     again = election.round > 1 and len(tied) == len(contenders)
     if election.tie_rule == Election.TieRule.RUN_OFF and not again:
         return Decision(
             None,
-            f"Tie at {top} of {total} votes between {_names(tied)}: a run-off between them "
-            f"opens as round {election.round + 1}.",
+            ngettext(
+                "Tie at %(top)d of %(total)d vote between %(names)s: a run-off between them "
+                "opens as round %(round)d.",
+                "Tie at %(top)d of %(total)d votes between %(names)s: a run-off between them "
+                "opens as round %(round)d.",
+                total,
+            )
+            % {"top": top, "total": total, "names": _names(tied), "round": election.round + 1},
             tied,
         )
     return _by_seniority(tied, top, total, again)

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from clusters.models import CountryCluster, Role
 from formats.text import fit
@@ -115,13 +115,15 @@ def _clean_point(mission: Mission, fields: dict) -> dict:
     errors = {}
     text = (fields.get("text") or "").strip()
     if not text:
-        errors["text"] = "Write the recommendation."
+        errors["text"] = gettext("Write the recommendation.")
     for name in ("text", "indicator", "verification", "resources"):
         value = fields.get(name) or ""
         if len(value) > TEXT_MAX_LENGTH:
-            errors[name] = f"Keep this under {TEXT_MAX_LENGTH} characters."
+            errors[name] = gettext("Keep this under %(limit)d characters.") % {
+                "limit": TEXT_MAX_LENGTH
+            }
         if "\x00" in value:
-            errors[name] = "Remove the invisible control character (NUL) from the text."
+            errors[name] = gettext("Remove the invisible control character (NUL) from the text.")
     kind = fields.get("addressee_kind")
     needed = {
         ActionPoint.Addressee.ORGANISATION: "organisation",
@@ -130,21 +132,21 @@ def _clean_point(mission: Mission, fields: dict) -> dict:
         ActionPoint.Addressee.ROLE: "addressee_role",
     }
     if kind not in needed:
-        errors["addressee_kind"] = "Choose who the point is addressed to."
+        errors["addressee_kind"] = gettext("Choose who the point is addressed to.")
     elif not fields.get(needed[kind]):
-        errors[needed[kind]] = "Say which one."
+        errors[needed[kind]] = gettext("Say which one.")
     cluster = fields.get("country_cluster")
     if cluster is not None and cluster.country_id != mission.country_id:
-        errors["country_cluster"] = "Choose a cluster of the mission's country."
+        errors["country_cluster"] = gettext("Choose a cluster of the mission's country.")
     plan = fields.get("plan")
     if plan is not None and plan.mission_id != mission.pk:
-        errors["plan"] = "Choose one of this mission's improvement plans."
+        errors["plan"] = gettext("Choose one of this mission's improvement plans.")
     role = fields.get("addressee_role") or ""
     if len(role) > ActionPoint._meta.get_field("addressee_role").max_length:
-        errors["addressee_role"] = "Keep the role under 100 characters."
+        errors["addressee_role"] = gettext("Keep the role under 100 characters.")
     due = fields.get("due_on")
     if due is not None and due < EARLIEST_DUE:
-        errors["due_on"] = "Give a real due date."
+        errors["due_on"] = gettext("Give a real due date.")
     if errors:
         raise ValidationError(errors)
     cleaned = {name: fields[name] for name in POINT_FIELDS if name in fields}
@@ -173,7 +175,9 @@ def action_point_create(mission: Mission | int, user, **fields) -> ActionPoint:
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not may_draft(current, user):
-            raise PermissionDenied("Only the team drafts action points, while in the country.")
+            raise PermissionDenied(
+                gettext("Only the team drafts action points, while in the country.")
+            )
         cleaned = _clean_point(current, _owner(fields, current))
         clusters = cleaned.pop("clusters", None)
         number = (
@@ -207,7 +211,7 @@ def _point_for_update(user, point: ActionPoint | int) -> ActionPoint:
     if current is None:
         from missions.workflow import MissionNotFound
 
-        raise MissionNotFound("No such action point.")
+        raise MissionNotFound(gettext("No such action point."))
     return current
 
 
@@ -219,11 +223,13 @@ def action_point_update(
     with transaction.atomic():
         current = _point_for_update(user, point)
         if not may_edit_point(current, user):
-            raise PermissionDenied("You may not change this action point now.")
+            raise PermissionDenied(gettext("You may not change this action point now."))
         if expected_updated_at is not None and current.updated_at != expected_updated_at:
             raise StaleTransition(
-                "Someone changed this action point while you were editing it. Nothing was "
-                "saved: check the point and type your change again."
+                gettext(
+                    "Someone changed this action point while you were editing it. Nothing was "
+                    "saved: check the point and type your change again."
+                )
             )
         fields = _owner(fields, current.mission)
         cleaned = _clean_point(current.mission, {**_current_fields(current), **fields})
@@ -249,7 +255,7 @@ def point_transition(point: ActionPoint | int, name: str, user, **options) -> Ac
     """Take transition `name` on an action point as `user` (the one runner)."""
     if name in INTERNAL_TRANSITIONS:
         raise TransitionNotPermitted(
-            "A point is carried by taking it over on the follow-up mission."
+            gettext("A point is carried by taking it over on the follow-up mission.")
         )
     return ACTION_POINT.run(action_points_visible_to(user), point, name, user, **options)
 
@@ -261,7 +267,7 @@ def points_open_all(mission: Mission | int, user) -> int:
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not (holds(user, "lead_mission", current) or holds(user, "plan_mission", current)):
-            raise PermissionDenied("Only the leader or the GCC opens action points.")
+            raise PermissionDenied(gettext("Only the leader or the GCC opens action points."))
         for point in ActionPoint.objects.filter(mission=current, status=PointStatus.DRAFT):
             if ACTION_POINT.missing(point, "open"):
                 continue
@@ -287,29 +293,40 @@ def progress_post(
     text = (text or "").strip()
     errors = {}
     if not text:
-        errors["text"] = "Say what was done."
+        errors["text"] = gettext("Say what was done.")
     elif len(text) > TEXT_MAX_LENGTH:
-        errors["text"] = f"Keep the update under {TEXT_MAX_LENGTH} characters."
+        errors["text"] = gettext("Keep the update under %(limit)d characters.") % {
+            "limit": TEXT_MAX_LENGTH
+        }
     elif "\x00" in text:
-        errors["text"] = "Remove the invisible control character (NUL) from the text."
+        errors["text"] = gettext("Remove the invisible control character (NUL) from the text.")
     if percent is not None and not 0 <= percent <= 100:
-        errors["percent"] = "Give a share between 0 and 100."
+        errors["percent"] = gettext("Give a share between 0 and 100.")
     files = list(files)
     if len(files) > EVIDENCE_MAX_FILES:
-        errors["files"] = f"Attach at most {EVIDENCE_MAX_FILES} files to one update."
+        errors["files"] = ngettext(
+            "Attach at most %(limit)d file to one update.",
+            "Attach at most %(limit)d files to one update.",
+            EVIDENCE_MAX_FILES,
+        ) % {"limit": EVIDENCE_MAX_FILES}
     kinds = []
     for upload in files if not errors else ():
         try:
             kinds.append(check_upload(upload, upload.size, settings.ICSM_ATTACHMENT_MAX_BYTES))
         except UploadRejected as rejected:
-            errors["files"] = f"{clean_filename(upload.name or '')}: {gettext(rejected.message)}"
+            errors["files"] = gettext("%(file)s: %(problem)s") % {
+                "file": clean_filename(upload.name or ""),
+                "problem": rejected.message,
+            }
             break
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         current = _point_for_update(user, point)
         if not may_report(current, user):
-            raise PermissionDenied("Only the owner or the leader reports progress on this point.")
+            raise PermissionDenied(
+                gettext("Only the owner or the leader reports progress on this point.")
+            )
         update = ProgressUpdate.objects.create(
             point=current, author=user, text=text, percent=percent
         )
@@ -330,7 +347,7 @@ def progress_post(
                 file.delete(save=False)
             raise
         if current.status == PointStatus.OPEN:
-            point_transition(current, "start", user, comment="First progress update.")
+            point_transition(current, "start", user, comment=gettext("First progress update."))
     return update
 
 
@@ -358,9 +375,11 @@ def plan_create(
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not holds(user, "lead_mission", current) and not holds(user, "plan_mission", current):
-            raise PermissionDenied("Only the leader or the GCC records improvement plans.")
+            raise PermissionDenied(gettext("Only the leader or the GCC records improvement plans."))
         if country_cluster.country_id != current.country_id:
-            raise ValidationError({"country_cluster": "Choose a cluster of the mission's country."})
+            raise ValidationError(
+                {"country_cluster": gettext("Choose a cluster of the mission's country.")}
+            )
         focal = (
             get_user_model()
             .objects.filter(
@@ -381,7 +400,7 @@ def plan_create(
                 )
         except IntegrityError:
             raise ValidationError(
-                {"country_cluster": "This cluster has its improvement plan already."}
+                {"country_cluster": gettext("This cluster has its improvement plan already.")}
             ) from None
 
 
@@ -389,15 +408,20 @@ def plan_comment(plan: ImprovementPlan | int, user, text: str) -> PlanComment:
     """Anyone who sees the plan comments on it (the supporting focal point above all)."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "Write your comment."})
+        raise ValidationError({"text": gettext("Write your comment.")})
     if len(text) > TEXT_MAX_LENGTH or "\x00" in text:
-        raise ValidationError({"text": f"Keep a comment under {TEXT_MAX_LENGTH} characters."})
+        raise ValidationError(
+            {
+                "text": gettext("Keep a comment under %(limit)d characters.")
+                % {"limit": TEXT_MAX_LENGTH}
+            }
+        )
     pk = plan.pk if isinstance(plan, ImprovementPlan) else plan
     current = plans_visible_to(user).filter(pk=pk).first()
     if current is None:
         from missions.workflow import MissionNotFound
 
-        raise MissionNotFound("No such improvement plan.")
+        raise MissionNotFound(gettext("No such improvement plan."))
     return PlanComment.objects.create(plan=current, author=user, text=text)
 
 
@@ -426,13 +450,13 @@ def points_carry(child: Mission | int, user, point_pks) -> list[ActionPoint]:
     with transaction.atomic():
         current = mission_for_update(user, child)
         if not holds(user, "plan_mission", current):
-            raise PermissionDenied("Only the GCC carries points to a follow-up mission.")
+            raise PermissionDenied(gettext("Only the GCC carries points to a follow-up mission."))
         if current.parent_id is None or current.status not in CARRY_STATES:
-            raise ValidationError("Only an approved follow-up mission takes over points.")
+            raise ValidationError(gettext("Only an approved follow-up mission takes over points."))
         offered = {p.pk: p for p in points_to_carry(current)}
         chosen = [offered[pk] for pk in point_pks if pk in offered]
         if not chosen:
-            raise ValidationError({"points": "Choose the points to carry over."})
+            raise ValidationError({"points": gettext("Choose the points to carry over.")})
         created = []
         number = _last_number(current)
         for parent_point in chosen:
@@ -441,7 +465,7 @@ def points_carry(child: Mission | int, user, point_pks) -> list[ActionPoint]:
                 parent_point,
                 "carry",
                 user,
-                comment=f"Carried to {current.title}.",
+                comment=gettext("Carried to %(title)s.") % {"title": current.title},
             )
             number += 1
             successor = ActionPoint.objects.create(
@@ -459,7 +483,11 @@ def points_carry(child: Mission | int, user, point_pks) -> list[ActionPoint]:
             successor.clusters.set(parent_point.clusters.all())
             # Opened through the runner: its log says where the point came from.
             point_transition(
-                successor, "open", user, comment=f"Carried over from {parent_point.reference}."
+                successor,
+                "open",
+                user,
+                comment=gettext("Carried over from %(reference)s.")
+                % {"reference": parent_point.reference},
             )
             created.append(successor)
     return created

@@ -94,14 +94,14 @@ def request_editable_by(mission: Mission, user) -> bool:
 
 def _check_request_scope(user, country: Country, parent: Mission | None, own_pk=None) -> None:
     if not user.is_superuser and not request_countries(user).filter(pk=country.pk).exists():
-        raise PermissionDenied("You may only request missions for a country you represent.")
+        raise PermissionDenied(_("You may only request missions for a country you represent."))
     if parent is not None:
         if parent.pk == own_pk or parent.country_id != country.pk:
             raise ValidationError(
-                {"parent": "The earlier mission must be another mission in the same country."}
+                {"parent": _("The earlier mission must be another mission in the same country.")}
             )
         if not missions_visible_to(user).filter(pk=parent.pk).exists():
-            raise MissionNotFound("No such earlier mission.")
+            raise MissionNotFound(_("No such earlier mission."))
 
 
 @transaction.atomic
@@ -134,8 +134,11 @@ def mission_update_request(
         if not request_editable_by(current, user):
             status = Status(current.status).label.lower()
             raise RequestNotEditable(
-                f"This request is {status}, so it can no longer be changed. It becomes "
-                "editable again only if OCHA returns it to you with questions."
+                _(
+                    "This request is %(status)s, so it can no longer be changed. It becomes "
+                    "editable again only if OCHA returns it to you with questions."
+                )
+                % {"status": status}
             )
         mission_check_unchanged(
             current,
@@ -185,16 +188,19 @@ def attachment_add(mission: Mission | int, user, uploaded_file, kind: str) -> At
     callers validate every upload before they start writing.)
     """
     if kind not in Attachment.Kind.values:
-        raise ValidationError("Choose what kind of document this is.")
+        raise ValidationError(_("Choose what kind of document this is."))
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not attachment_may_add(current, user, kind):
-            raise PermissionDenied("You may not add documents to this request now.")
+            raise PermissionDenied(_("You may not add documents to this request now."))
         limit = settings.ICSM_ATTACHMENT_MAX_COUNT
         if current.attachments.count() >= limit:
             raise ValidationError(
-                f"This request already holds {limit} documents, the most it can have. "
-                "Delete one it no longer needs first."
+                _(
+                    "This request already holds %(limit)d documents, the most it can have. "
+                    "Delete one it no longer needs first."
+                )
+                % {"limit": limit}
             )
         try:
             file_kind = check_upload(
@@ -224,7 +230,9 @@ def attachment_delete(attachment: Attachment, user) -> None:
     with transaction.atomic():
         current = mission_for_update(user, attachment.mission_id)
         if not request_editable_by(current, user):
-            raise RequestNotEditable("Documents can only be removed while the request is a draft.")
+            raise RequestNotEditable(
+                _("Documents can only be removed while the request is a draft.")
+            )
         row = current.attachments.filter(pk=attachment.pk).first()
         if row is None:
             return
@@ -247,17 +255,20 @@ def mission_endorse(
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not holds(user, "endorse_mission", current):
-            raise PermissionDenied("You may not record the HCT's agreement on this request.")
+            raise PermissionDenied(_("You may not record the HCT's agreement on this request."))
         if current.status not in REQUEST_STATES:
             raise RequestNotEditable(
-                "The HCT's agreement can only be recorded until the request goes to the Task Team."
+                _(
+                    "The HCT's agreement can only be recorded until the request goes to the "
+                    "Task Team."
+                )
             )
         if endorsed_on > timezone.localdate():
-            raise ValidationError({"hct_endorsed_on": "The date cannot be in the future."})
+            raise ValidationError({"hct_endorsed_on": _("The date cannot be in the future.")})
         has_minutes = current.attachments.filter(kind=Attachment.Kind.HCT_MINUTES).exists()
         if not record and minutes is None and not has_minutes:
             raise ValidationError(
-                {"hct_endorsement_record": "Describe the HCT's decision or attach the minutes."}
+                {"hct_endorsement_record": _("Describe the HCT's decision or attach the minutes.")}
             )
         current.hct_endorsed_on = endorsed_on
         if record:
@@ -274,12 +285,13 @@ def comment_add(mission: Mission | int, user, text: str) -> Comment:
     """A comment on a request by anyone who can see it."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError("Write your comment before sending it.")
+        raise ValidationError(_("Write your comment before sending it."))
     if len(text) > COMMENT_MAX_LENGTH:
         raise ValidationError(
-            f"Keep a comment under {COMMENT_MAX_LENGTH} characters (this one has {len(text)})."
+            _("Keep a comment under %(limit)d characters (this one has %(length)d).")
+            % {"limit": COMMENT_MAX_LENGTH, "length": len(text)}
         )
     pk = mission.pk if isinstance(mission, Mission) else mission
     if not missions_visible_to(user).filter(pk=pk).exists():
-        raise MissionNotFound("No such mission.")
+        raise MissionNotFound(_("No such mission."))
     return Comment.objects.create(mission_id=pk, author=user, text=text)

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from clusters.models import Country, GlobalCluster
 from missions.models import Lesson, Mission
@@ -18,15 +20,29 @@ TAG_MAX_LENGTH = 40
 TEXT_MAX_LENGTH = 5000
 
 WRITER_CODENAMES = ("plan_mission", "lead_mission", "serve_on_mission")
-NOT_A_WRITER = "You may not record lessons on this mission: its GCC, leader and team members do."
+NOT_A_WRITER = gettext_lazy(
+    "You may not record lessons on this mission: its GCC, leader and team members do."
+)
 
+
+def _lazy_format(message: str, values: dict):
+    """`message` (marked with gettext_noop) translated and filled in only when it is shown,
+    in the language of that moment."""
+    return lazy(lambda: gettext(message) % values, str)()
+
+
+# The form's field messages and the service's refusals say the same (translated when shown).
 MESSAGES = {
-    "title_required": "Give the lesson a short title.",
-    "title_too_long": f"Keep the title under {TITLE_MAX_LENGTH} characters.",
-    "text_required": "Write the lesson: what happened, and what to do next time.",
-    "text_too_long": f"Keep the lesson under {TEXT_MAX_LENGTH} characters.",
-    "kind": "Choose whether this is a lesson learnt or a good practice.",
-    "clusters": "Choose clusters from the list.",
+    "title_required": gettext_lazy("Give the lesson a short title."),
+    "title_too_long": _lazy_format(
+        gettext_noop("Keep the title under %(limit)d characters."), {"limit": TITLE_MAX_LENGTH}
+    ),
+    "text_required": gettext_lazy("Write the lesson: what happened, and what to do next time."),
+    "text_too_long": _lazy_format(
+        gettext_noop("Keep the lesson under %(limit)d characters."), {"limit": TEXT_MAX_LENGTH}
+    ),
+    "kind": gettext_lazy("Choose whether this is a lesson learnt or a good practice."),
+    "clusters": gettext_lazy("Choose clusters from the list."),
 }
 
 
@@ -47,14 +63,20 @@ def tags_normalise(raw: str | Iterable[str]) -> str:
     too_long = [tag for tag in tags if len(tag) > TAG_MAX_LENGTH]
     if too_long:
         raise ValidationError(
-            f"Keep each tag to {TAG_MAX_LENGTH} characters or fewer; shorten “{too_long[0][:60]}”. "
-            "Separate tags with commas."
+            gettext(
+                "Keep each tag to %(limit)d characters or fewer; shorten “%(tag)s”. "
+                "Separate tags with commas."
+            )
+            % {"limit": TAG_MAX_LENGTH, "tag": too_long[0][:60]}
         )
     joined = ", ".join(tags)
     if len(joined) > TAGS_MAX_LENGTH:
         raise ValidationError(
-            f"Use fewer or shorter tags: together they must fit in {TAGS_MAX_LENGTH} "
-            f"characters (these take {len(joined)})."
+            gettext(
+                "Use fewer or shorter tags: together they must fit in %(limit)d "
+                "characters (these take %(length)d)."
+            )
+            % {"limit": TAGS_MAX_LENGTH, "length": len(joined)}
         )
     return joined
 
@@ -118,13 +140,16 @@ def lesson_add(
     with transaction.atomic():
         current = missions_visible_to(user).filter(pk=pk).first()
         if current is None:
-            raise MissionNotFound("No such mission.")
+            raise MissionNotFound(gettext("No such mission."))
         if not lesson_may_add(current, user):
             raise PermissionDenied(NOT_A_WRITER)
         if not lessons_open(current):
             raise ValidationError(
-                "Lessons can be recorded only on missions that have been through triage "
-                f"(this request is still “{current.get_status_display()}”)."
+                gettext(
+                    "Lessons can be recorded only on missions that have been through triage "
+                    "(this request is still “%(status)s”)."
+                )
+                % {"status": current.get_status_display()}
             )
         cleaned = _clean(kind, title, text, tags, clusters)
         found = cleaned.pop("clusters")

@@ -7,17 +7,18 @@ appears here without another change.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from missions.models import Mission
 from missions.workflow import Status, holds
 
 # guard name: (what the step is called, the page that settles it)
 STEP_PAGES = {
-    "tor_final": ("Terms of Reference final", "missions:tor"),
-    "team_confirmed": ("Team confirmed", "missions:team"),
-    "leader_elected": ("Leader elected", "missions:election"),
-    "issues_covered": ("Cross-cutting issues covered", "missions:issues"),
-    "logistics_complete": ("Logistics complete", "missions:logistics"),
+    "tor_final": (_("Terms of Reference final"), "missions:tor"),
+    "team_confirmed": (_("Team confirmed"), "missions:team"),
+    "leader_elected": (_("Leader elected"), "missions:election"),
+    "issues_covered": (_("Cross-cutting issues covered"), "missions:issues"),
+    "logistics_complete": (_("Logistics complete"), "missions:logistics"),
 }
 
 

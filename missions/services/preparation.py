@@ -49,15 +49,15 @@ Mode = IssueCoverage.Mode
 
 def not_editable_message(mission: Mission) -> str:
     """Why nothing of the preparation can change now, in words for the page."""
-    return (
-        f"This mission is {mission.get_status_display().lower()}: its preparation can only be "
-        "changed while it is approved or in planning."
-    )
+    return gettext(
+        "This mission is %(status)s: its preparation can only be changed while it is approved "
+        "or in planning."
+    ) % {"status": mission.get_status_display().lower()}
 
 
 def _check_editor(mission: Mission, user) -> None:
     if not organises(user, mission):
-        raise PermissionDenied("Only the GCC and the mission leader change this.")
+        raise PermissionDenied(gettext("Only the GCC and the mission leader change this."))
     if mission.status not in PLANNING_STATES:
         raise ValidationError(not_editable_message(mission))
 
@@ -122,12 +122,16 @@ def _is_covered(coverage: IssueCoverage | None, mission: Mission) -> bool:
 
 def _missing_for(coverage: IssueCoverage | None, issue: CrossCuttingIssue) -> str:
     if coverage is None or not coverage.mode:
-        return "Choose how it is covered: a team member, remote support or a briefing paper."
+        return gettext(
+            "Choose how it is covered: a team member, remote support or a briefing paper."
+        )
     if coverage.mode == Mode.REPRESENTED:
-        return "Choose a member of the team (the one chosen is no longer on it)."
+        return gettext("Choose a member of the team (the one chosen is no longer on it).")
     if coverage.mode == Mode.REMOTE:
-        return "Name the focal point who supports the mission remotely."
-    return f"The briefing paper on {issue.name} has not been uploaded yet."
+        return gettext("Name the focal point who supports the mission remotely.")
+    return gettext("The briefing paper on %(issue)s has not been uploaded yet.") % {
+        "issue": issue.name
+    }
 
 
 def _coverage_by_issue(mission: Mission) -> dict[int, IssueCoverage]:
@@ -214,8 +218,10 @@ def _relevant_issue(mission: Mission, issue: CrossCuttingIssue | int) -> CrossCu
     found = relevant_issues(mission).filter(pk=pk).first()
     if found is None:
         raise ValidationError(
-            "This cross-cutting issue is not one the mission must cover: it was neither "
-            "requested nor invited."
+            gettext(
+                "This cross-cutting issue is not one the mission must cover: it was neither "
+                "requested nor invited."
+            )
         )
     return found
 
@@ -241,7 +247,7 @@ def coverage_set(
         _check_editor(current, user)
         issue = _relevant_issue(current, issue)
         if mode not in Mode.values:
-            raise ValidationError({"mode": "Choose how the issue is covered."})
+            raise ValidationError({"mode": gettext("Choose how the issue is covered.")})
         chosen = None
         if mode == Mode.REPRESENTED:
             member_pk = member.pk if isinstance(member, Nomination) else member
@@ -256,11 +262,19 @@ def coverage_set(
             )
             if chosen is None:
                 raise ValidationError(
-                    {"member": "Choose the member of this mission's team who represents it."}
+                    {
+                        "member": gettext(
+                            "Choose the member of this mission's team who represents it."
+                        )
+                    }
                 )
         if mode == Mode.REMOTE and not remote_focal_point:
             raise ValidationError(
-                {"remote_focal_point": "Name the focal point who supports the mission remotely."}
+                {
+                    "remote_focal_point": gettext(
+                        "Name the focal point who supports the mission remotely."
+                    )
+                }
             )
         coverage, _ = IssueCoverage.objects.select_for_update().get_or_create(
             mission=current, cross_cutting_issue=issue
@@ -287,7 +301,9 @@ def briefing_upload(
         issue_pk = issue.pk if isinstance(issue, CrossCuttingIssue) else issue
         target = CrossCuttingIssue.objects.filter(pk=issue_pk).first()
         if target is None or not briefing_uploader(current, user, target):
-            raise PermissionDenied("Only the issue's focal points and the GCC upload its briefing.")
+            raise PermissionDenied(
+                gettext("Only the issue's focal points and the GCC upload its briefing.")
+            )
         if current.status not in PLANNING_STATES:
             raise ValidationError({"briefing": not_editable_message(current)})
         issue = _relevant_issue(current, target)
@@ -296,10 +312,10 @@ def briefing_upload(
                 uploaded_file, uploaded_file.size, settings.ICSM_ATTACHMENT_MAX_BYTES
             )
         except UploadRejected as rejected:
-            message = gettext(rejected.message)
-            if ACCEPTED_NAMES in message:
+            message = rejected.message
+            if gettext(ACCEPTED_NAMES) in message:
                 # The general refusal offers kinds a briefing may not be: say what it may be.
-                message = (
+                message = gettext(
                     "This file's content is not a PDF or a Word document (DOCX), whatever its "
                     "name says. A briefing paper must be one of those."
                 )
@@ -307,8 +323,11 @@ def briefing_upload(
         if kind not in BRIEFING_KINDS:
             raise ValidationError(
                 {
-                    "briefing": f"This file is a {kind.label}. A briefing paper must be a PDF "
-                    "or a Word document (DOCX)."
+                    "briefing": gettext(
+                        "This file is a %(kind)s. A briefing paper must be a PDF or a Word "
+                        "document (DOCX)."
+                    )
+                    % {"kind": gettext(kind.label)}
                 }
             )
         coverage, _ = IssueCoverage.objects.select_for_update().get_or_create(
@@ -537,12 +556,12 @@ def logistics_set_dates(
 ) -> Mission:
     """The GCC or the leader set the dates the team is in the country."""
     if start is None:
-        raise ValidationError({"in_country_from": "Give the first day in the country."})
+        raise ValidationError({"in_country_from": gettext("Give the first day in the country.")})
     if end is None:
-        raise ValidationError({"in_country_to": "Give the last day in the country."})
+        raise ValidationError({"in_country_to": gettext("Give the last day in the country.")})
     if end < start:
         raise ValidationError(
-            {"in_country_to": "The last day in the country cannot be before the first."}
+            {"in_country_to": gettext("The last day in the country cannot be before the first.")}
         )
     with transaction.atomic():
         current = mission_for_update(user, mission)
@@ -561,7 +580,7 @@ def _member_of(mission: Mission, participant: Nomination | int | None) -> Nomina
         pk=pk, mission=mission, status=Nomination.Status.ACCEPTED
     ).first()
     if member is None:
-        raise ValidationError("This person is not a member of the mission's team.")
+        raise ValidationError(gettext("This person is not a member of the mission's team."))
     return member
 
 
@@ -582,21 +601,27 @@ def logistics_update(
     """
     note = (note or "").strip()
     if status not in LogisticsEntry.Status.values:
-        raise ValidationError({"status": "Choose a status."})
+        raise ValidationError({"status": gettext("Choose a status.")})
     if len(note) > LogisticsEntry._meta.get_field("note").max_length:
-        raise ValidationError({"note": "Keep the note under 300 characters."})
+        raise ValidationError({"note": gettext("Keep the note under 300 characters.")})
     with transaction.atomic():
         current = mission_for_update(user, mission)
         _check_editor(current, user)
         item_pk = item.pk if isinstance(item, ChecklistItem) else item
         checklist_item = ChecklistItem.objects.filter(pk=item_pk, active=True).first()
         if checklist_item is None:
-            raise ValidationError("This checklist item is no longer in use.")
+            raise ValidationError(gettext("This checklist item is no longer in use."))
         member = _member_of(current, participant)
         if checklist_item.per_participant and member is None:
-            raise ValidationError(f"“{checklist_item.name}” is settled for each team member.")
+            raise ValidationError(
+                gettext("“%(item)s” is settled for each team member.")
+                % {"item": checklist_item.name}
+            )
         if not checklist_item.per_participant and member is not None:
-            raise ValidationError(f"“{checklist_item.name}” is settled for the whole mission.")
+            raise ValidationError(
+                gettext("“%(item)s” is settled for the whole mission.")
+                % {"item": checklist_item.name}
+            )
         entry = (
             LogisticsEntry.objects.select_for_update(of=("self",))
             .filter(mission=current, item=checklist_item, participant=member)
@@ -652,14 +677,18 @@ def participant_travel_set(
     counterpart."""
     counterpart = (counterpart or "").strip()
     if arrival_on and departure_on and departure_on < arrival_on:
-        raise ValidationError({"departure_on": "The departure cannot be before the arrival."})
+        raise ValidationError(
+            {"departure_on": gettext("The departure cannot be before the arrival.")}
+        )
     if len(counterpart) > Nomination._meta.get_field("counterpart").max_length:
-        raise ValidationError({"counterpart": "Keep the counterpart under 200 characters."})
+        raise ValidationError(
+            {"counterpart": gettext("Keep the counterpart under 200 characters.")}
+        )
     pk = nomination.pk if isinstance(nomination, Nomination) else nomination
     with transaction.atomic():
         mission_pk = Nomination.objects.filter(pk=pk).values_list("mission_id", flat=True).first()
         if mission_pk is None:
-            raise MissionNotFound("No such team member.")
+            raise MissionNotFound(gettext("No such team member."))
         current = mission_for_update(user, mission_pk)
         _check_editor(current, user)
         member = _member_of(current, pk)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clusters.models import Role
 from missions.models import (
@@ -52,23 +53,28 @@ def score_record(mission: Mission, member, values: dict[int, int]) -> list[Score
     for a missing or out-of-scale value, and once the request has been decided.
     """
     if not _may_decide(member, mission):
-        raise PermissionDenied("Only Task Team members score requests.")
+        raise PermissionDenied(_("Only Task Team members score requests."))
     mission = Mission.objects.select_for_update().get(pk=mission.pk)
     if mission.status not in BOARD_STATES:
-        raise ValidationError("This request has been decided; its scores can no longer change.")
+        raise ValidationError(_("This request has been decided; its scores can no longer change."))
     errors = {}
     criteria = active_criteria()
     for criterion in criteria:
         value = values.get(criterion.pk)
         if value is None:
-            errors[str(criterion.pk)] = f"Give a score for “{criterion.name}”."
+            errors[str(criterion.pk)] = _("Give a score for “%(criterion)s”.") % {
+                "criterion": criterion.name
+            }
         elif not 0 <= value <= criterion.scale_max:
-            errors[str(criterion.pk)] = f"Score “{criterion.name}” from 0 to {criterion.scale_max}."
+            errors[str(criterion.pk)] = _("Score “%(criterion)s” from 0 to %(top)d.") % {
+                "criterion": criterion.name,
+                "top": criterion.scale_max,
+            }
     if errors:
         raise ValidationError(errors)
     scores = []
     for criterion in criteria:
-        score, _ = Score.objects.update_or_create(
+        score, _created = Score.objects.update_or_create(
             mission=mission,
             member=member,
             criterion=criterion,
@@ -191,11 +197,11 @@ def board_row_for(user, mission: Mission) -> BoardRow | None:
 def rank_adjust(mission: Mission, user, places: int, reason: str) -> RankAdjustment:
     """Move a request `places` up (negative: down) the board; 0 clears. Needs a reason."""
     if not _may_decide(user, mission):
-        raise PermissionDenied("Only Task Team members adjust the ranking.")
+        raise PermissionDenied(_("Only Task Team members adjust the ranking."))
     if mission.status not in BOARD_STATES:
-        raise ValidationError("Only requests on the board can be moved.")
+        raise ValidationError(_("Only requests on the board can be moved."))
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why the rank is adjusted."})
+        raise ValidationError({"reason": _("Say why the rank is adjusted.")})
     return RankAdjustment.objects.create(
         mission=mission, places=places, reason=reason.strip(), user=user
     )
@@ -219,7 +225,7 @@ def mission_decide(
     are written in the same transaction as the transition: a refused decision keeps none.
     """
     if decision not in DECISION_TRANSITIONS:
-        raise TransitionRefused("Choose approve, decline or defer.")
+        raise TransitionRefused(_("Choose approve, decline or defer."))
     with transaction.atomic():
         row = board_row_for(user, mission)
         record = {}

@@ -258,7 +258,9 @@ def _clean_findings(
         cluster, issue = _pk(row.get("cluster")), _pk(row.get("issue"))
         where = _("Finding %(number)s") % {"number": index}
         if "\x00" in text:
-            problems.append(f"{where}: {NUL_MESSAGE}")
+            problems.append(
+                _("%(where)s: %(problem)s") % {"where": where, "problem": _(NUL_MESSAGE)}
+            )
         elif len(text) > FINDING_MAX_LENGTH:
             problems.append(
                 _("%(where)s is too long: keep it under %(limit)s characters (it has %(length)s).")
@@ -297,7 +299,7 @@ def _clean_sections(sections: Mapping, errors: dict[str, list[str]]) -> dict[str
     for name, value in sections.items():
         text[name] = clean_text(value)
         if "\x00" in text[name]:
-            errors[name] = [NUL_MESSAGE]
+            errors[name] = [_(NUL_MESSAGE)]
         elif len(text[name]) > SECTION_MAX_LENGTH:
             errors[name] = [
                 _("Keep this section under %(limit)s characters (it has %(length)s).")
@@ -368,7 +370,7 @@ def report_save(
         if not change_note:
             raise ValidationError({"change_note": _("Say in a few words what you changed.")})
         if "\x00" in change_note:
-            raise ValidationError({"change_note": NUL_MESSAGE})
+            raise ValidationError({"change_note": _(NUL_MESSAGE)})
         if len(change_note) > CHANGE_NOTE_MAX_LENGTH:
             raise ValidationError(
                 {
@@ -469,8 +471,9 @@ def finding_line(finding: ReportFinding) -> str:
         area = finding.issue.name
     else:
         area = _("Inter-cluster coordination")
-    marker = f" ({_('internal')})" if finding.internal else ""
-    return f"{area}{marker}: {finding.text}"
+    if finding.internal:
+        return _("%(area)s (internal): %(text)s") % {"area": area, "text": finding.text}
+    return _("%(area)s: %(text)s") % {"area": area, "text": finding.text}
 
 
 def report_diff(previous: ReportVersion | None, version: ReportVersion) -> ReportDiff:
@@ -563,7 +566,10 @@ def default_recipients(mission: Mission) -> list[_Address]:
         )
     for role in (Role.RC_HC, Role.HCT_MEMBER):
         for assignment in _users_by_role(role, country=mission.country_id):
-            where = f"{Role(role).label}, {assignment.country.name}"
+            where = _("%(role)s, %(country)s") % {
+                "role": Role(role).label,
+                "country": assignment.country.name,
+            }
             addresses.append(
                 _Address(person(assignment.user), where, assignment.user.email, Source.COUNTRY)
             )
@@ -633,7 +639,7 @@ def recipient_add(
             ("email", email, EMAIL_MAX_LENGTH),
         ):
             if "\x00" in value:
-                errors[field] = [NUL_MESSAGE]
+                errors[field] = [_(NUL_MESSAGE)]
             elif len(value) > limit:
                 errors[field] = [
                     _("Keep this under %(limit)s characters.") % {"limit": limit},

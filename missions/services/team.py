@@ -30,6 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clusters.models import CrossCuttingIssue, GlobalCluster, Organisation, Role, RoleAssignment
 from clusters.selectors import user_roles
@@ -250,11 +251,17 @@ def team_confirm_missing(mission: Mission) -> list[str]:
         proposed=Count("pk", filter=Q(status=Nomination.Status.PROPOSED)),
     )
     if not counts["accepted"]:
-        missing.append("Accept at least one nomination: the team has no member yet.")
+        missing.append(_("Accept at least one nomination: the team has no member yet."))
     if counts["proposed"]:
         missing.append(
-            f"Decide on the {counts['proposed']} nomination(s) still waiting: accept or "
-            "decline each with a reason."
+            ngettext(
+                "Decide on the %(count)d nomination still waiting: accept or decline it with a "
+                "reason.",
+                "Decide on the %(count)d nominations still waiting: accept or decline each "
+                "with a reason.",
+                counts["proposed"],
+            )
+            % {"count": counts["proposed"]}
         )
     return missing
 
@@ -263,10 +270,13 @@ def team_confirm_missing(mission: Mission) -> list[str]:
 
 
 def _require_planning(mission: Mission, what: str) -> None:
+    """Refuse unless the mission is being planned. `what` is the start of the sentence,
+    translated ("Clusters can be invited")."""
     if mission.status not in PLANNING_STATES:
         raise ValidationError(
-            f"{what} only while the mission is approved or in planning; it is now "
-            f"{Status(mission.status).label.lower()}."
+            # Translators: %(what)s is what cannot be done now, e.g. "Clusters can be invited".
+            _("%(what)s only while the mission is approved or in planning; it is now %(status)s.")
+            % {"what": what, "status": Status(mission.status).label.lower()}
         )
 
 
@@ -309,12 +319,12 @@ def invitations_send(
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not holds(user, "plan_mission", current):
-            raise PermissionDenied("Only the GCC invites clusters to a mission.")
-        _require_planning(current, "Clusters can be invited")
+            raise PermissionDenied(_("Only the GCC invites clusters to a mission."))
+        _require_planning(current, _("Clusters can be invited"))
         cluster_ids, issue_ids = _ids(clusters), _ids(issues)
         if not cluster_ids and not issue_ids:
             raise ValidationError(
-                {"clusters": "Choose at least one global cluster or cross-cutting issue."}
+                {"clusters": _("Choose at least one global cluster or cross-cutting issue.")}
             )
         created: list[Invitation] = []
         targets = [("global_cluster", c) for c in GlobalCluster.objects.filter(pk__in=cluster_ids)]
@@ -360,12 +370,15 @@ def parse_addresses(text: str) -> list[str]:
         if address not in addresses:
             addresses.append(address)
     if bad:
-        raise ValidationError(f"These are not e-mail addresses: {', '.join(bad[:10])}.")
+        raise ValidationError(
+            _("These are not e-mail addresses: %(addresses)s.") % {"addresses": ", ".join(bad[:10])}
+        )
     if not addresses:
-        raise ValidationError("Give at least one e-mail address.")
+        raise ValidationError(_("Give at least one e-mail address."))
     if len(addresses) > MAX_SHARE_ADDRESSES:
         raise ValidationError(
-            f"Give at most {MAX_SHARE_ADDRESSES} addresses at a time ({len(addresses)} given)."
+            _("Give at most %(limit)d addresses at a time (%(count)d given).")
+            % {"limit": MAX_SHARE_ADDRESSES, "count": len(addresses)}
         )
     return addresses
 
@@ -388,8 +401,8 @@ def invitation_share(invitation: Invitation, user, *, emails, note: str = "") ->
             .first()
         )
         if invitation is None or not may_nominate_through(user, current, invitation):
-            raise PermissionDenied("You may not share this invitation.")
-        _require_planning(current, "The invitation can be shared")
+            raise PermissionDenied(_("You may not share this invitation."))
+        _require_planning(current, _("The invitation can be shared"))
         already = [line for line in invitation.shared_with.splitlines() if line.strip()]
         invitation.shared_with = "\n".join([*already, *(a for a in addresses if a not in already)])
         invitation.shared_at = timezone.now()
@@ -435,7 +448,7 @@ def account_invitation_send(participant, event: str) -> None:
         participant,
         f"account:{participant.pk}:{event}",
         "account_invitation",
-        "Your ICSM account: set your password",
+        _("Your ICSM account: set your password"),
     )
 
 
@@ -470,7 +483,7 @@ def person_for_email(email: str, full_name: str = ""):
     if existing is not None:
         if not existing.is_active:
             raise ValidationError(
-                {"email": "The account with this address is closed. Ask HCSS to reopen it."}
+                {"email": _("The account with this address is closed. Ask HCSS to reopen it.")}
             )
         return existing, False
     first, _space, last = full_name.strip().partition(" ")
@@ -483,23 +496,24 @@ def person_for_email(email: str, full_name: str = ""):
     except IntegrityError:
         # Another nomination of the same new person took the user name a moment ago.
         raise ValidationError(
-            {"email": "This person's account was being made at the same moment. Try again."}
+            {"email": _("This person's account was being made at the same moment. Try again.")}
         ) from None
     return user, True
 
 
 def _check_availability(mission: Mission, available_from, available_to) -> None:
     if available_from and available_to and available_to < available_from:
-        raise ValidationError({"available_to": "The end of availability is before its start."})
+        raise ValidationError({"available_to": _("The end of availability is before its start.")})
     start, end = mission_window(mission)
     if start and end and (available_to < start or available_from > end):
         raise ValidationError(
             {
-                "available_from": (
+                "available_from": _(
                     "This availability does not overlap the mission's dates "
-                    f"({date_format(start, 'j F Y')} to {date_format(end, 'j F Y')}). "
+                    "(%(start)s to %(end)s). "
                     "Nominate someone available for at least part of them."
                 )
+                % {"start": date_format(start, "j F Y"), "end": date_format(end, "j F Y")}
             }
         )
 
@@ -535,7 +549,7 @@ def nomination_create(
     experience = (experience or "").strip()
     errors = {}
     if not full_name:
-        errors["full_name"] = "Give the participant's full name."
+        errors["full_name"] = _("Give the participant's full name.")
     elif len(full_name) > NAME_MAX_LENGTH:
         errors["full_name"] = too_long(_("the full name"), NAME_MAX_LENGTH, len(full_name))
     if len(email) > EMAIL_MAX_LENGTH:
@@ -544,9 +558,9 @@ def nomination_create(
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = "Give the participant's e-mail address."
+            errors["email"] = _("Give the participant's e-mail address.")
     if not languages:
-        errors["languages"] = "Give the languages the participant works in."
+        errors["languages"] = _("Give the languages the participant works in.")
     elif len(languages) > LANGUAGES_MAX_LENGTH:
         errors["languages"] = too_long(_("the languages"), LANGUAGES_MAX_LENGTH, len(languages))
     if len(experience) > EXPERIENCE_MAX_LENGTH:
@@ -554,20 +568,28 @@ def nomination_create(
             _("the relevant experience"), EXPERIENCE_MAX_LENGTH, len(experience)
         )
     if not _ids(clusters) and not _ids(cross_cutting_issues):
-        errors["clusters"] = "Choose the cluster(s) or cross-cutting issue(s) they represent."
+        errors["clusters"] = _("Choose the cluster(s) or cross-cutting issue(s) they represent.")
     numbers = (
-        ("years_in_field", years_in_field, "years of field experience"),
-        ("previous_missions", previous_missions, "previous support missions"),
+        (
+            "years_in_field",
+            years_in_field,
+            _("Give the years of field experience as a whole number from 0 to 99, e.g. 10."),
+        ),
+        (
+            "previous_missions",
+            previous_missions,
+            _("Give the previous support missions as a whole number from 0 to 99, e.g. 10."),
+        ),
     )
-    for field, value, what in numbers:
+    for field, value, message in numbers:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 99:
-            errors[field] = f"Give the {what} as a whole number from 0 to 99, e.g. 10."
+            errors[field] = message
     if grade not in Grade.values:
-        errors["grade"] = "Choose the participant's grade."
+        errors["grade"] = _("Choose the participant's grade.")
     if not isinstance(available_from, datetime.date):
-        errors["available_from"] = "Give the first day the participant is available."
+        errors["available_from"] = _("Give the first day the participant is available.")
     if not isinstance(available_to, datetime.date):
-        errors["available_to"] = "Give the last day the participant is available."
+        errors["available_to"] = _("Give the last day the participant is available.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -578,12 +600,12 @@ def nomination_create(
             .first()
         )
         if invitation is None or not may_nominate_through(user, current, invitation):
-            raise PermissionDenied("You may not nominate through this invitation.")
-        _require_planning(current, "Participants can be nominated")
+            raise PermissionDenied(_("You may not nominate through this invitation."))
+        _require_planning(current, _("Participants can be nominated"))
         _check_availability(current, available_from, available_to)
         agency_pk = getattr(agency, "pk", agency)
         if not Organisation.objects.filter(pk=agency_pk).exists():
-            raise ValidationError({"agency": "Choose the participant's agency."})
+            raise ValidationError({"agency": _("Choose the participant's agency.")})
         participant, is_new = person_for_email(email, full_name)
         try:
             # The savepoint turns a second live nomination (raced or not) into a message.
@@ -605,8 +627,10 @@ def nomination_create(
         except IntegrityError:
             raise ValidationError(
                 {
-                    "email": f"{participant.get_full_name() or participant.email} is already "
-                    "nominated to this mission (proposed or accepted)."
+                    "email": _(
+                        "%(name)s is already nominated to this mission (proposed or accepted)."
+                    )
+                    % {"name": participant.get_full_name() or participant.email}
                 }
             ) from None
         nomination.clusters.set(GlobalCluster.objects.filter(pk__in=_ids(clusters)))
@@ -660,7 +684,7 @@ def account_invitation_resend(nomination: Nomination | int, user) -> Nomination:
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
         if not may_resend_account_invitation(user, current, nomination):
-            raise PermissionDenied("You may not send this person a new link.")
+            raise PermissionDenied(_("You may not send this person a new link."))
         account_invitation_send(
             nomination.participant, f"nomination:{nomination.pk}:{timezone.now().timestamp()}"
         )
@@ -675,7 +699,7 @@ def _locked_nomination(nomination: Nomination | int, user) -> tuple[Mission, Nom
         else Nomination.objects.filter(pk=pk).values_list("mission_id", flat=True).first()
     )
     if mission_id is None:
-        raise MissionNotFound("No such nomination.")
+        raise MissionNotFound(_("No such nomination."))
     current = mission_for_update(user, mission_id)
     locked = (
         Nomination.objects.select_for_update(of=("self",))
@@ -684,7 +708,7 @@ def _locked_nomination(nomination: Nomination | int, user) -> tuple[Mission, Nom
         .first()
     )
     if locked is None:
-        raise MissionNotFound("No such nomination.")
+        raise MissionNotFound(_("No such nomination."))
     return current, locked
 
 
@@ -710,11 +734,12 @@ def nomination_decide(
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
         if not holds(user, "plan_mission", current):
-            raise PermissionDenied("Only the GCC decides on nominations.")
-        _require_planning(current, "Nominations can be decided")
+            raise PermissionDenied(_("Only the GCC decides on nominations."))
+        _require_planning(current, _("Nominations can be decided"))
         if nomination.status != Nomination.Status.PROPOSED:
             raise ValidationError(
-                f"This nomination is already {nomination.get_status_display().lower()}."
+                _("This nomination is already %(status)s.")
+                % {"status": nomination.get_status_display().lower()}
             )
         nomination.status = Nomination.Status.ACCEPTED if accept else Nomination.Status.DECLINED
         nomination.decision_reason = reason
@@ -773,14 +798,17 @@ def nomination_withdraw(nomination: Nomination | int, user, *, reason: str) -> N
     with transaction.atomic():
         current, nomination = _locked_nomination(nomination, user)
         if not (holds(user, "plan_mission", current) or nomination.nominated_by_id == user.pk):
-            raise PermissionDenied("You may not withdraw this nomination.")
-        _require_planning(current, "Nominations can be withdrawn")
+            raise PermissionDenied(_("You may not withdraw this nomination."))
+        _require_planning(current, _("Nominations can be withdrawn"))
         if not may_withdraw(user, current, nomination):
-            raise ValidationError(
-                f"This nomination is {nomination.get_status_display().lower()}: "
-                "it can no longer be withdrawn"
-                + ("." if holds(user, "plan_mission", current) else " (ask the GCC).")
-            )
+            status = nomination.get_status_display().lower()
+            if holds(user, "plan_mission", current):
+                message = _("This nomination is %(status)s: it can no longer be withdrawn.")
+            else:
+                message = _(
+                    "This nomination is %(status)s: it can no longer be withdrawn (ask the GCC)."
+                )
+            raise ValidationError(message % {"status": status})
         was_member = nomination.status == Nomination.Status.ACCEPTED
         nomination.status = Nomination.Status.WITHDRAWN
         nomination.withdrawn_by = user
@@ -815,8 +843,8 @@ def team_confirm(mission: Mission | int, user) -> Mission:
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not holds(user, "plan_mission", current):
-            raise PermissionDenied("Only the GCC confirms the team.")
-        _require_planning(current, "The team can be confirmed")
+            raise PermissionDenied(_("Only the GCC confirms the team."))
+        _require_planning(current, _("The team can be confirmed"))
         missing = team_confirm_missing(current)
         if missing:
             raise ValidationError(missing)

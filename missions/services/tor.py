@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from formats.text import SectionDiff, clean_text, sections_diff
 from missions.models import Mission, TermsOfReference, ToRVersion
@@ -20,13 +22,22 @@ from missions.selectors.missions import mission_for_update, organises
 from missions.workflow import PLANNING_STATES, Status
 
 SECTIONS: tuple[str, ...] = ToRVersion.SECTIONS
-START_NOTE = "Started from the Task Team's agreed focus"
+# The change note of version 1, written in the language of whoever starts the ToR.
+START_NOTE = gettext_noop("Started from the Task Team's agreed focus")
+# The sections' headings as people read them, in the reader's language.
+SECTION_LABELS = {
+    "background": gettext_lazy("Background and context"),
+    "focus": gettext_lazy("Focus of the mission"),
+    "objectives": gettext_lazy("Objectives"),
+    "deliverables": gettext_lazy("Expected deliverables"),
+    "team": gettext_lazy("Team composition"),
+    "timing": gettext_lazy("Timing and itinerary"),
+}
 
 
 def section_label(name: str) -> str:
     """The section's heading as people read it ("Focus of the mission")."""
-    label = str(ToRVersion._meta.get_field(name).verbose_name)
-    return label[:1].upper() + label[1:]
+    return str(SECTION_LABELS[name])
 
 
 # Reads ------------------------------------------------------------------------------------------
@@ -109,23 +120,28 @@ def _locked_for_edit(mission: Mission | int, user) -> Mission:
     """Re-read and lock the mission; refuse unless `user` may edit its ToR now."""
     current = mission_for_update(user, mission)
     if not organises(user, current):
-        raise PermissionDenied("You may not edit these Terms of Reference.")
+        raise PermissionDenied(_("You may not edit these Terms of Reference."))
     if current.status not in PLANNING_STATES:
         raise ValidationError(
-            "The Terms of Reference can only be changed while the mission is approved or in "
-            f"planning; it is now {Status(current.status).label.lower()}."
+            _(
+                "The Terms of Reference can only be changed while the mission is approved or in "
+                "planning; it is now %(status)s."
+            )
+            % {"status": Status(current.status).label.lower()}
         )
     return current
 
 
 def _window(mission: Mission) -> str:
     if mission.preferred_start and mission.preferred_end:
-        return (
-            f"Preferred window: {date_format(mission.preferred_start, 'j F Y')} to "
-            f"{date_format(mission.preferred_end, 'j F Y')}."
-        )
+        return _("Preferred window: %(start)s to %(end)s.") % {
+            "start": date_format(mission.preferred_start, "j F Y"),
+            "end": date_format(mission.preferred_end, "j F Y"),
+        }
     if mission.preferred_start:
-        return f"Preferred start: {date_format(mission.preferred_start, 'j F Y')}."
+        return _("Preferred start: %(start)s.") % {
+            "start": date_format(mission.preferred_start, "j F Y")
+        }
     return ""
 
 
@@ -135,18 +151,22 @@ def _first_sections(mission: Mission) -> dict[str, str]:
     if mission.draft_tor.strip():
         background = "\n\n".join(
             part
-            for part in (background, "The Task Team's draft Terms of Reference:", mission.draft_tor)
+            for part in (
+                background,
+                _("The Task Team's draft Terms of Reference:"),
+                mission.draft_tor,
+            )
             if part.strip()
         )
     team = []
     if mission.suggested_team_size:
-        team.append(f"Suggested team size: {mission.suggested_team_size}.")
+        team.append(_("Suggested team size: %(size)s.") % {"size": mission.suggested_team_size})
     clusters = ", ".join(c.name for c in mission.requested_clusters.order_by("name"))
     if clusters:
-        team.append(f"Clusters wanted: {clusters}.")
+        team.append(_("Clusters wanted: %(names)s.") % {"names": clusters})
     issues = ", ".join(i.name for i in mission.requested_issues.order_by("name"))
     if issues:
-        team.append(f"Cross-cutting issues wanted: {issues}.")
+        team.append(_("Cross-cutting issues wanted: %(names)s.") % {"names": issues})
     if mission.composition_notes.strip():
         team.append(mission.composition_notes)
     return {
@@ -170,16 +190,19 @@ def tor_start(mission: Mission | int, user) -> TermsOfReference:
         tor = TermsOfReference.objects.create(mission=current)
         sections = {name: clean_text(text) for name, text in _first_sections(current).items()}
         ToRVersion.objects.create(
-            tor=tor, number=1, author=user, change_note=START_NOTE, **sections
+            tor=tor, number=1, author=user, change_note=_(START_NOTE), **sections
         )
     return tor
 
 
 def _stale(number: int) -> ValidationError:
     return ValidationError(
-        f"Someone saved version {number} of the Terms of Reference while you were editing. "
-        "Nothing was saved: your text is still in the form. Compare it with the current "
-        "version, then save again."
+        _(
+            "Someone saved version %(number)s of the Terms of Reference while you were editing. "
+            "Nothing was saved: your text is still in the form. Compare it with the current "
+            "version, then save again."
+        )
+        % {"number": number}
     )
 
 
@@ -194,12 +217,14 @@ def tor_save(
     """
     unknown = set(sections) - set(SECTIONS)
     if unknown:
-        raise ValidationError(f"Unknown sections: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("Unknown sections: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         current_mission = _locked_for_edit(mission, user)
         tor = TermsOfReference.objects.select_for_update().filter(mission=current_mission).first()
         if tor is None:
-            raise ValidationError("Start the Terms of Reference first.")
+            raise ValidationError(_("Start the Terms of Reference first."))
         latest = tor.versions.order_by("-number").first()
         if base_number != latest.number:
             raise _stale(latest.number)
@@ -209,7 +234,7 @@ def tor_save(
             return None
         change_note = clean_text(change_note)
         if not change_note:
-            raise ValidationError({"change_note": "Say in a few words what you changed."})
+            raise ValidationError({"change_note": _("Say in a few words what you changed.")})
         try:
             # The savepoint lets a concurrent save of the same number fail cleanly.
             with transaction.atomic():
@@ -239,12 +264,15 @@ def tor_mark_final(mission: Mission | int, user, *, number: int) -> ToRVersion:
         current_mission = _locked_for_edit(mission, user)
         tor = TermsOfReference.objects.select_for_update().filter(mission=current_mission).first()
         if tor is None:
-            raise ValidationError("Start the Terms of Reference first.")
+            raise ValidationError(_("Start the Terms of Reference first."))
         latest = tor.versions.order_by("-number").first()
         if number != latest.number:
             raise ValidationError(
-                f"Version {number} is no longer the current one: someone saved version "
-                f"{latest.number}. Read it, then mark it final."
+                _(
+                    "Version %(number)s is no longer the current one: someone saved version "
+                    "%(latest)s. Read it, then mark it final."
+                )
+                % {"number": number, "latest": latest.number}
             )
         if tor.final_version_id != latest.pk:
             tor.final_version = latest

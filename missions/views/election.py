@@ -17,6 +17,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clusters.form_errors import show_on_form
@@ -84,10 +85,10 @@ def _render_page(
     return render(request, "missions/election/election.html", context, status=400 if error else 200)
 
 
-NOT_CAST = "Your vote is not cast yet."
+NOT_CAST = gettext_lazy("Your vote is not cast yet.")
 # The service's refusals (missions.services.election), checked here before the form is read.
-GCC_ONLY = "Only the GCC opens and closes the election."
-MEMBERS_ONLY = "Only the members of the mission's team stand and vote."
+GCC_ONLY = gettext_lazy("Only the GCC opens and closes the election.")
+MEMBERS_ONLY = gettext_lazy("Only the members of the mission's team stand and vote.")
 
 
 def _message(error: ValidationError) -> str:
@@ -198,7 +199,10 @@ def election_close_view(request: HttpRequest, pk: int) -> HttpResponse:
         "close",
         CloseForm(request.POST, election=current, early=election_closes_early(current)),
         lambda data: election_close(mission, request.user),
-        lambda election: f"Round {election.round} is closed. {election.outcome}",
+        lambda election: (
+            _("Round %(round)s is closed. %(outcome)s")
+            % {"round": election.round, "outcome": election.outcome}
+        ),
     )
 
 
@@ -218,10 +222,10 @@ def election_stand_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("missions:election", pk=mission.pk)
             show_on_form(form, error)
         else:
-            messages.success(request, "You stand as a candidate.")
+            messages.success(request, _("You stand as a candidate."))
             return redirect("missions:election", pk=mission.pk)
     return _render_page(
-        request, mission, forms={"stand": form}, error="Your candidacy is not recorded yet."
+        request, mission, forms={"stand": form}, error=_("Your candidacy is not recorded yet.")
     )
 
 
@@ -232,7 +236,7 @@ def election_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         election_withdraw_candidacy,
-        lambda _result: "You no longer stand as a candidate.",
+        lambda _result: _("You no longer stand as a candidate."),
     )
 
 
@@ -260,5 +264,5 @@ def election_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _message(error))
     else:
         # Deliberately not naming the candidate: the page may be read over a shoulder.
-        messages.success(request, "Your vote is cast. It is secret and counted.")
+        messages.success(request, _("Your vote is cast. It is secret and counted."))
     return redirect("missions:election", pk=mission.pk)

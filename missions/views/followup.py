@@ -739,7 +739,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                 last=point.due_on,
                 summary=_("Due: %(reference)s (%(status)s)")
                 % {"reference": point.reference, "status": point.get_status_display()},
-                description=f"{point.text}\n\n{_('Mission')}: {point.mission.title}",
+                description=_("%(text)s\n\nMission: %(title)s")
+                % {"text": point.text, "title": point.mission.title},
                 url=site_url(reverse("missions:action_point", args=[point.pk])),
                 stamp=point.updated_at,
             )

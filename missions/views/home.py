@@ -61,23 +61,23 @@ def waiting_for(user) -> list[dict]:
     if Role.RC_HC in roles:
         sections.append(
             _section(
-                "Drafts to finish and submit",
+                _("Drafts to finish and submit"),
                 visible.filter(status=Status.DRAFT),
                 f"{missions_url}?status=draft",
-                "No draft is waiting.",
+                _("No draft is waiting."),
             )
         )
     if Role.RC_HC in roles or Role.HCT_MEMBER in roles:
         since = timezone.now() - datetime.timedelta(days=180)
         sections.append(
             _section(
-                "Decisions on your country's requests",
+                _("Decisions on your country's requests"),
                 visible.filter(
                     status__in=DECIDED_STATES,
                     decided_at__gte=since,
                 ),
                 missions_url,
-                "No decision in the last six months.",
+                _("No decision in the last six months."),
             )
         )
     if Role.HCT_MEMBER in roles:
@@ -92,47 +92,47 @@ def waiting_for(user) -> list[dict]:
     if Role.HCSS in roles:
         sections.append(
             _section(
-                "Requests to triage",
+                _("Requests to triage"),
                 visible.filter(status__in=TRIAGE_QUEUE_STATES),
                 reverse("admin:missions_triagerequest_changelist"),
-                "The triage queue is empty.",
+                _("The triage queue is empty."),
             )
         )
     if Role.TASK_TEAM in roles:
         mine = Score.objects.filter(mission=OuterRef("pk"), member=user)
         sections.append(
             _section(
-                "Requests to score",
+                _("Requests to score"),
                 visible.filter(status=Status.WITH_TASK_TEAM).exclude(Exists(mine)),
                 reverse("task_team:board"),
-                "You have scored every request on the board.",
+                _("You have scored every request on the board."),
             )
         )
         sections.append(
             _section(
-                "Deferred requests due for another look",
+                _("Deferred requests due for another look"),
                 visible.filter(status=Status.DEFERRED, revisit_on__lte=timezone.localdate()),
                 reverse("task_team:board"),
-                "None is due.",
+                _("None is due."),
             )
         )
     if Role.GCC in roles:
         sections.append(
             _section(
-                "Missions to organise",
+                _("Missions to organise"),
                 visible.filter(status__in=ORGANISING_STATES),
                 missions_url,
-                "No mission is being organised.",
+                _("No mission is being organised."),
             )
         )
     if Role.CLUSTER_FOCAL_POINT in roles or Role.CCI_FOCAL_POINT in roles:
         # A focal point sees only the missions their cluster or issue was invited to.
         sections.append(
             _section(
-                "Invitations to nominate participants",
+                _("Invitations to nominate participants"),
                 visible.filter(status__in=PLANNING_STATES),
                 missions_url,
-                "No mission is inviting your cluster or issue just now.",
+                _("No mission is inviting your cluster or issue just now."),
             )
         )
     to_vote = missions_to_vote_in(user)
@@ -142,10 +142,10 @@ def waiting_for(user) -> list[dict]:
         )
     on_team = missions_served_by(user).filter(status__in=TEAM_STATES)
     if on_team.exists():
-        sections.append(_section("Missions you are on", on_team, missions_url, ""))
+        sections.append(_section(_("Missions you are on"), on_team, missions_url, ""))
     leading = missions_led_by(user).filter(status__in=LEADING_STATES)
     if leading.exists():
-        sections.append(_section("Missions you lead", leading, missions_url, ""))
+        sections.append(_section(_("Missions you lead"), leading, missions_url, ""))
     points = my_counts(user)
     if points["open"]:
         sections.append(
@@ -174,7 +174,8 @@ def commitment_sections(user) -> list[dict]:
                 "count": drafts.count(),
                 "items": [
                     {
-                        "label": f"{a.round.country_cluster}: {a.organisation.name}",
+                        "label": _("%(cluster)s: %(organisation)s")
+                        % {"cluster": a.round.country_cluster, "organisation": a.organisation.name},
                         "url": reverse("commitments:assessment", args=[a.pk]),
                         "hint": _("due by %(date)s")
                         % {"date": formats.date_format(a.round.closes_on)},

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clusters.files import private_file_response
@@ -111,7 +112,9 @@ def _save_and_maybe_submit(
         return _render_form(request, form, mission)
 
     if request.POST.get("action") != "submit":
-        messages.success(request, "Your draft is saved. It goes to OCHA only when you submit it.")
+        messages.success(
+            request, _("Your draft is saved. It goes to OCHA only when you submit it.")
+        )
         return redirect("missions:edit", pk=saved.pk)
     try:
         mission_transition(
@@ -133,8 +136,10 @@ def _save_and_maybe_submit(
         )
     messages.success(
         request,
-        "Your request is submitted. OCHA's HCSS will check it and may come back to you "
-        "with questions.",
+        _(
+            "Your request is submitted. OCHA's HCSS will check it and may come back to you "
+            "with questions."
+        ),
     )
     return redirect("missions:detail", pk=saved.pk)
 
@@ -155,14 +160,17 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not holds(request.user, "submit_mission", mission):
         if request.method == "POST":
             raise PermissionDenied(
-                "You may not edit this request: only the RC/HC office that submits it does."
+                _("You may not edit this request: only the RC/HC office that submits it does.")
             )
         raise Http404("No such page.")
     if not request_editable_by(mission, request.user):
         messages.info(
             request,
-            f"This request is {mission.get_status_display().lower()}, so it can no longer be "
-            "changed. It becomes editable again only if OCHA returns it to you with questions.",
+            _(
+                "This request is %(status)s, so it can no longer be changed. It becomes "
+                "editable again only if OCHA returns it to you with questions."
+            )
+            % {"status": mission.get_status_display().lower()},
         )
         return redirect("missions:detail", pk=mission.pk)
     # The form writes what was typed onto its instance; the page keeps the stored mission.
@@ -193,8 +201,10 @@ def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) ->
     attachment = get_object_or_404(mission.attachments, pk=attachment_pk)
     if not holds(request.user, "submit_mission", mission):
         raise PermissionDenied(
-            "You may not remove documents from this request: only the RC/HC office that "
-            "submits it does."
+            _(
+                "You may not remove documents from this request: only the RC/HC office that "
+                "submits it does."
+            )
         )
     try:
         attachment_delete(attachment, request.user)
@@ -203,7 +213,10 @@ def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) ->
     except RequestNotEditable as error:
         messages.error(request, str(error))
         return redirect("missions:detail", pk=mission.pk)
-    messages.success(request, f"“{attachment.original_name}” is removed from the request.")
+    messages.success(
+        request,
+        _("“%(name)s” is removed from the request.") % {"name": attachment.original_name},
+    )
     if request.POST.get("next") == "edit":
         return redirect("missions:edit", pk=mission.pk)
     return redirect(reverse("missions:detail", args=[mission.pk]) + "#documents")
@@ -214,11 +227,11 @@ def attachment_delete_view(request: HttpRequest, pk: int, attachment_pk: int) ->
 def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "endorse_mission", mission):
-        raise PermissionDenied("You may not record the HCT's agreement on this request.")
+        raise PermissionDenied(_("You may not record the HCT's agreement on this request."))
     if mission.status not in REQUEST_STATES:
         messages.error(
             request,
-            "The HCT's agreement can only be recorded until the request goes to the Task Team.",
+            _("The HCT's agreement can only be recorded until the request goes to the Task Team."),
         )
         return redirect("missions:detail", pk=mission.pk)
     form = EndorsementForm(request.POST, request.FILES, mission=mission)
@@ -241,7 +254,7 @@ def endorse_view(request: HttpRequest, pk: int) -> HttpResponse:
             if rest:
                 form.add_error(None if hasattr(error, "error_dict") else "minutes", rest)
         else:
-            messages.success(request, "The HCT's agreement is recorded.")
+            messages.success(request, _("The HCT's agreement is recorded."))
             return redirect(reverse("missions:detail", args=[mission.pk]) + "#endorsement")
     return render_detail(request, mission, forms={"endorse_form": form})
 
@@ -259,7 +272,7 @@ def comment_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("text", error.messages)
         else:
-            messages.success(request, "Your comment is added.")
+            messages.success(request, _("Your comment is added."))
             return redirect(
                 reverse("missions:detail", args=[mission.pk]) + f"#comment-{comment.pk}"
             )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from clusters.form_errors import errors_onto
 from missions.forms.lessons import LessonForm, LessonSearchForm
@@ -60,7 +61,7 @@ def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 error = rest
         else:
-            messages.success(request, "Thank you: the lesson is recorded for the next teams.")
+            messages.success(request, _("Thank you: the lesson is recorded for the next teams."))
             return redirect("lessons:detail", lesson_pk=lesson.pk)
     return render(
         request,

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from missions.forms.mission import step_inputs
@@ -63,5 +64,8 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
         if isinstance(error, TransitionNotPermitted):
             response.status_code = 403
         return response
-    messages.success(request, f"Done: the mission is now {Status(log.target).label.lower()}.")
+    messages.success(
+        request,
+        _("Done: the mission is now %(status)s.") % {"status": Status(log.target).label.lower()},
+    )
     return redirect("missions:detail", pk=mission.pk)

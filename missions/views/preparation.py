@@ -16,6 +16,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clusters.files import private_file_response
 from clusters.form_errors import errors_onto
@@ -41,8 +42,8 @@ from missions.services.preparation import (
 )
 
 # The service's refusals (missions.services.preparation), checked here before the form is read.
-ORGANISERS_ONLY = "Only the GCC and the mission leader change this."
-UPLOADERS_ONLY = "Only the issue's focal points and the GCC upload its briefing."
+ORGANISERS_ONLY = gettext_lazy("Only the GCC and the mission leader change this.")
+UPLOADERS_ONLY = gettext_lazy("Only the issue's focal points and the GCC upload its briefing.")
 
 # Cross-cutting issues --------------------------------------------------------------------------
 
@@ -91,7 +92,9 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
                         member=data["member"],
                         remote_focal_point=data["remote_focal_point"],
                     )
-                    messages.success(request, f"How {issue.name} is covered is saved.")
+                    messages.success(
+                        request, _("How %(issue)s is covered is saved.") % {"issue": issue.name}
+                    )
                     return redirect("missions:issue_coverage", pk=mission.pk, issue_pk=issue.pk)
             elif action == "upload":
                 if not briefing_uploader(mission, user, issue):
@@ -101,7 +104,10 @@ def issue_coverage(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse
                 briefing_form = BriefingForm(request.POST, request.FILES)
                 if briefing_form.is_valid():
                     briefing_upload(mission, user, issue, briefing_form.cleaned_data["briefing"])
-                    messages.success(request, f"The briefing paper on {issue.name} is uploaded.")
+                    messages.success(
+                        request,
+                        _("The briefing paper on %(issue)s is uploaded.") % {"issue": issue.name},
+                    )
                     return redirect("missions:issue_coverage", pk=mission.pk, issue_pk=issue.pk)
             else:
                 raise Http404("No such action.")

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clusters.models import Role
@@ -34,9 +36,9 @@ from missions.workflow import (
 
 # What HCSS, who reads the board, is told when it posts to it. Scoring and ranking say what
 # their services say; the decision is one of the runner's steps, named as the runner does.
-SCORE_REFUSED = "Only Task Team members score requests."
-RANK_REFUSED = "Only Task Team members adjust the ranking."
-DECIDE_REFUSED = (
+SCORE_REFUSED = gettext_lazy("Only Task Team members score requests.")
+RANK_REFUSED = gettext_lazy("Only Task Team members adjust the ranking.")
+DECIDE_REFUSED = gettext_lazy(
     "You may not take the step 'Approve', 'Decline' or 'Defer' on this mission: only Task Team "
     "members decide."
 )
@@ -121,7 +123,7 @@ def board_score(request: HttpRequest, pk: int) -> HttpResponse:
                 request, mission, True, scorecard=form, error=" ".join(error.messages)
             )
         messages.success(
-            request, "Your scores are saved. You can revise them until the Task Team decides."
+            request, _("Your scores are saved. You can revise them until the Task Team decides.")
         )
         return redirect("task_team:request", pk=mission.pk)
     return _render_request(request, mission, True, scorecard=form)
@@ -141,7 +143,7 @@ def board_rank(request: HttpRequest, pk: int) -> HttpResponse:
             return _render_request(
                 request, mission, True, rank=form, error=" ".join(error.messages)
             )
-        messages.success(request, "The rank adjustment is recorded.")
+        messages.success(request, _("The rank adjustment is recorded."))
         return redirect("task_team:board")
     return _render_request(request, mission, True, rank=form)
 
@@ -181,7 +183,10 @@ def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(
         request,
-        f"Decision recorded: {mission.title} is {Status(log.target).label.lower()}. "
-        "The RC/HC office and the HCT are being told.",
+        _(
+            "Decision recorded: %(title)s is %(status)s. The RC/HC office and the HCT are being "
+            "told."
+        )
+        % {"title": mission.title, "status": Status(log.target).label.lower()},
     )
     return redirect("task_team:board")

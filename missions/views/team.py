@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clusters.form_errors import show_on_form
@@ -78,7 +79,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         raise _not_found()
     planner = holds(request.user, "plan_mission", mission)
     if request.method == "POST" and not planner:
-        raise PermissionDenied("Only the GCC invites clusters to a mission.")
+        raise PermissionDenied(_("Only the GCC invites clusters to a mission."))
     form = None
     if planner:
         form = InvitationForm(_posted(request), mission=mission, invitations=visible)
@@ -94,9 +95,11 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 show_on_form(form, error)
             else:
-                names = ", ".join(str(i.invitee) for i in created) or "nobody new"
+                names = ", ".join(str(i.invitee) for i in created) or _("nobody new")
                 messages.success(
-                    request, f"Invited: {names}. Their focal points are told by e-mail."
+                    request,
+                    _("Invited: %(names)s. Their focal points are told by e-mail.")
+                    % {"names": names},
                 )
                 return redirect("missions:invitations", pk=mission.pk)
     context = {
@@ -117,7 +120,7 @@ def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
     current = get_object_or_404(invitations_visible_to(request.user, mission), pk=invitation_pk)
     may_act = may_nominate_through(request.user, mission, current)
     if request.method == "POST" and not may_act:
-        raise PermissionDenied("You may not share this invitation.")
+        raise PermissionDenied(_("You may not share this invitation."))
     share_form = ShareForm(_posted(request)) if may_act else None
     if request.method == "POST" and share_form.is_valid():
         try:
@@ -132,7 +135,13 @@ def invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
         else:
             count = len(share_form.cleaned_data["emails"])
             messages.success(
-                request, f"The invitation is on its way to {count} address(es) of partners."
+                request,
+                ngettext(
+                    "The invitation is on its way to %(count)d address of partners.",
+                    "The invitation is on its way to %(count)d addresses of partners.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("missions:invitation", pk=mission.pk, invitation_pk=current.pk)
     context = {
@@ -161,7 +170,7 @@ def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not nominable:
         if request.method == "POST":
-            raise PermissionDenied("You may not nominate through this invitation.")
+            raise PermissionDenied(_("You may not nominate through this invitation."))
         raise _not_found()
     chosen = next((i for i in nominable if str(i.pk) == request.GET.get("invitation")), None)
     if chosen is None and len(nominable) == 1:
@@ -181,8 +190,11 @@ def nomination_new(request: HttpRequest, pk: int) -> HttpResponse:
             name = created.participant.get_full_name() or created.participant.email
             messages.success(
                 request,
-                f"{name} is nominated. The GCC will accept or decline the nomination with a "
-                "reason, shown on this page.",
+                _(
+                    "%(name)s is nominated. The GCC will accept or decline the nomination with a "
+                    "reason, shown on this page."
+                )
+                % {"name": name},
             )
             return redirect("missions:nomination", pk=mission.pk, nomination_pk=created.pk)
     context = {
@@ -235,7 +247,7 @@ def nomination(request: HttpRequest, pk: int, nomination_pk: int) -> HttpRespons
 def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
     if not holds(request.user, "plan_mission", mission):
-        raise PermissionDenied("Only the GCC decides on nominations.")
+        raise PermissionDenied(_("Only the GCC decides on nominations."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_nomination(request, mission, current, form)
@@ -250,8 +262,11 @@ def nomination_decide_view(request: HttpRequest, pk: int, nomination_pk: int) ->
         messages.error(request, " ".join(error.messages))
         return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
     name = person(decided.participant)
-    verb = "accepted: they are on the team" if form.accept else "declined"
-    messages.success(request, f"The nomination of {name} is {verb}.")
+    if form.accept:
+        done = _("The nomination of %(name)s is accepted: they are on the team.")
+    else:
+        done = _("The nomination of %(name)s is declined.")
+    messages.success(request, done % {"name": name})
     if form.accept and mission_leader(mission) == decided.participant:
         messages.info(
             request,
@@ -271,7 +286,7 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
         holds(request.user, "plan_mission", mission) or current.nominated_by_id == request.user.pk
     ):
         if request.method == "POST":
-            raise PermissionDenied("You may not withdraw this nomination.")
+            raise PermissionDenied(_("You may not withdraw this nomination."))
         raise _not_found()
     if not may_withdraw(request.user, mission, current):
         messages.error(
@@ -290,7 +305,7 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
                 return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
             show_on_form(form, error)
         else:
-            messages.success(request, "The nomination is withdrawn.")
+            messages.success(request, _("The nomination is withdrawn."))
             return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
     context = {
         "mission": mission,
@@ -333,14 +348,14 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 def team_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, pk)
     if not holds(request.user, "plan_mission", mission):
-        raise PermissionDenied("Only the GCC confirms the team.")
+        raise PermissionDenied(_("Only the GCC confirms the team."))
     try:
         team_confirm(mission, request.user)
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
     else:
-        messages.success(request, "The team is confirmed. The team can now elect its leader.")
+        messages.success(request, _("The team is confirmed. The team can now elect its leader."))
     return redirect("missions:team", pk=mission.pk)
 
 
@@ -351,9 +366,11 @@ def nomination_account_invitation_view(
 ) -> HttpResponse:
     mission, current = _visible_nomination(request, pk, nomination_pk)
     if not may_resend_account_invitation(request.user, mission, current):
-        raise PermissionDenied("You may not send this person a new link.")
+        raise PermissionDenied(_("You may not send this person a new link."))
     account_invitation_resend(current, request.user)
     messages.success(
-        request, f"A new link to set a password is on its way to {current.participant.email}."
+        request,
+        _("A new link to set a password is on its way to %(email)s.")
+        % {"email": current.participant.email},
     )
     return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from missions.forms.tor import ToRFinalForm, ToRForm
@@ -69,7 +70,7 @@ def _editor_mission(request: HttpRequest, pk: int) -> Mission:
     it but does not edit its ToR is refused before the form is read (as the service would)."""
     mission = get_mission_for(request.user, pk)
     if not organises(request.user, mission):
-        raise PermissionDenied("You may not edit these Terms of Reference.")
+        raise PermissionDenied(_("You may not edit these Terms of Reference."))
     return mission
 
 
@@ -91,7 +92,7 @@ def tor_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _message(error))
     else:
-        messages.success(request, "The Terms of Reference are started: this is version 1.")
+        messages.success(request, _("The Terms of Reference are started: this is version 1."))
     return redirect("missions:tor", pk=mission.pk)
 
 
@@ -123,9 +124,9 @@ def tor_save_view(request: HttpRequest, pk: int) -> HttpResponse:
             data["base_number"] = str(current.number)
         return _render_tor(request, mission, form=ToRForm(data), error=_message(error))
     if version is None:
-        messages.info(request, "Nothing changed, so no new version was saved.")
+        messages.info(request, _("Nothing changed, so no new version was saved."))
     else:
-        messages.success(request, f"Saved as version {version.number}.")
+        messages.success(request, _("Saved as version %(number)s.") % {"number": version.number})
     return redirect("missions:tor", pk=mission.pk)
 
 
@@ -135,14 +136,16 @@ def tor_final_view(request: HttpRequest, pk: int) -> HttpResponse:
     mission = _editor_mission(request, pk)
     form = ToRFinalForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the version to mark final.")
+        messages.error(request, _("Choose the version to mark final."))
         return redirect("missions:tor", pk=mission.pk)
     try:
         version = tor_mark_final(mission, request.user, number=form.cleaned_data["number"])
     except ValidationError as error:
         messages.error(request, _message(error))
     else:
-        messages.success(request, f"Version {version.number} is now the final ToR.")
+        messages.success(
+            request, _("Version %(number)s is now the final ToR.") % {"number": version.number}
+        )
     return redirect("missions:tor", pk=mission.pk)
 
 

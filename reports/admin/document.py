@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy, ngettext
 
 from missions.admin.scope import ScopedAdminMixin
 from reports.models import Document
@@ -63,7 +64,9 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Queue failed or stalled documents again", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Queue failed or stalled documents again"), permissions=["view"]
+    )
     def queue_again(self, request, queryset):
         queued = 0
         for document in queryset:
@@ -73,6 +76,9 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 continue
         self.message_user(
             request,
-            f"{queued} document{'s' if queued != 1 else ''} queued again.",
+            ngettext(
+                "%(count)d document queued again.", "%(count)d documents queued again.", queued
+            )
+            % {"count": queued},
             messages.SUCCESS if queued else messages.WARNING,
         )

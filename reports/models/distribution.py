@@ -1,6 +1,8 @@
 """The distribution of a mission's final report: one delivery per recipient and version."""
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from reports.models.document import Document
 
@@ -24,7 +26,7 @@ class Delivery(models.Model):
         blank=True,
         related_name="deliveries",
     )
-    email = models.EmailField("address", max_length=254)
+    email = models.EmailField(_("address"), max_length=254)
     name = models.CharField(max_length=200)
     version = models.PositiveIntegerField()
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="deliveries")
@@ -41,7 +43,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["mission", "-version", "name", "pk"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["mission", "email", "version"], name="one_delivery_per_address_and_version"
@@ -49,4 +51,8 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report v{self.version} of {self.mission} to {self.email}"
+        return gettext("Report v%(version)s of %(mission)s to %(email)s") % {
+            "version": self.version,
+            "mission": self.mission,
+            "email": self.email,
+        }

@@ -8,6 +8,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # A document still queued or rendering after this long was lost (a broker or worker restart):
 # asking for it again queues it again, and a worker may take it over.
@@ -26,16 +28,16 @@ class Document(models.Model):
     """One rendering of one version of a mission's text (e.g. ToR version 3, final)."""
 
     class Kind(models.TextChoices):
-        TOR = "tor", "Terms of Reference"
-        REPORT = "report", "Mission report"
-        PUBLIC_REPORT = "public_report", "Mission report, public version"
-        FOLLOWUP_STATUS = "followup_status", "Follow-up status report"
+        TOR = "tor", _("Terms of Reference")
+        REPORT = "report", _("Mission report")
+        PUBLIC_REPORT = "public_report", _("Mission report, public version")
+        FOLLOWUP_STATUS = "followup_status", _("Follow-up status report")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     mission = models.ForeignKey(
         "missions.Mission", on_delete=models.CASCADE, related_name="documents"
@@ -43,9 +45,9 @@ class Document(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The version of the text rendered; for a follow-up status report, its number in the
     # mission's series of them.
-    source_version = models.PositiveIntegerField("version")
+    source_version = models.PositiveIntegerField(_("version"))
     # A version marked final after its draft PDF was made prints again, saying "Final".
-    source_final = models.BooleanField("final", default=False)
+    source_final = models.BooleanField(_("final"), default=False)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
@@ -53,7 +55,7 @@ class Document(models.Model):
     file = models.FileField(upload_to=document_path, blank=True, max_length=255)
     pages = models.PositiveIntegerField(null=True, blank=True)
     # The SHA-256 of the stored file, shown on the page so a recipient can check their copy.
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # A follow-up status report tells the state of the action points on this date.
     as_of = models.DateField(null=True, blank=True)
     # The month ("2026-12") of a status report made by the schedule: one per mission and month.
@@ -81,8 +83,14 @@ class Document(models.Model):
         ]
 
     def __str__(self) -> str:
-        final = ", final" if self.source_final else ""
-        return f"{self.get_kind_display()} of {self.mission}, version {self.source_version}{final}"
+        names = {
+            "kind": self.get_kind_display(),
+            "mission": self.mission,
+            "version": self.source_version,
+        }
+        if self.source_final:
+            return gettext("%(kind)s of %(mission)s, version %(version)s, final") % names
+        return gettext("%(kind)s of %(mission)s, version %(version)s") % names
 
     @property
     def in_progress(self) -> bool:

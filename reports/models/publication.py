@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from missions.workflow import Machine, TransitionLogBase, holds
@@ -11,9 +13,9 @@ from reports.models.document import Document
 
 
 class PublicationStatus(models.TextChoices):
-    UNPUBLISHED = "unpublished", "Not published"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    UNPUBLISHED = "unpublished", _("Not published")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 def leads(publication: Publication, user) -> bool:
@@ -53,14 +55,14 @@ class Publication(ConcurrentTransitionMixin, models.Model):
         ordering = ["-published_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Publication of {self.mission}"
+        return gettext("Publication of %(mission)s") % {"mission": self.mission}
 
     @transition(
         status,
         source=[PublicationStatus.UNPUBLISHED, PublicationStatus.WITHDRAWN],
         target=PublicationStatus.PUBLISHED,
         permission=leads,
-        custom={"label": "Publish the public version"},
+        custom={"label": _("Publish the public version")},
     )
     def publish(self):
         pass
@@ -70,7 +72,7 @@ class Publication(ConcurrentTransitionMixin, models.Model):
         source=PublicationStatus.PUBLISHED,
         target=PublicationStatus.WITHDRAWN,
         permission=leads,
-        custom={"label": "Withdraw the publication", "inputs": ("reason",)},
+        custom={"label": _("Withdraw the publication"), "inputs": ("reason",)},
     )
     def withdraw(self, reason: str):
         pass

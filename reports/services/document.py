@@ -232,7 +232,7 @@ def document_retry(document: Document, user) -> bool:
     """Queue a failed or stalled document again (the admin's action). False if it is neither."""
     with transaction.atomic():
         if not missions_visible_to(user).filter(pk=document.mission_id).exists():
-            raise PermissionDenied("No such mission.")
+            raise PermissionDenied(_("No such mission."))
         return _requeue(document, user)
 
 

@@ -134,10 +134,16 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         status=Document.Status.READY,
     )
-    final = " final" if document.source_final else ""
     title = document.mission.title.replace("/", "-").replace("\\", "-")
+    names = {
+        "kind": document.get_kind_display(),
+        "title": title,
+        "number": document.source_version,
+    }
     name = clean_filename(
-        f"{document.get_kind_display()} - {title} - v{document.source_version}{final}.pdf"
+        _("%(kind)s - %(title)s - v%(number)s final.pdf") % names
+        if document.source_final
+        else _("%(kind)s - %(title)s - v%(number)s.pdf") % names
     )
     # A PDF is rendered, not uploaded: its "uploader" is whoever asked for it.
     return private_file_response(

@@ -250,7 +250,7 @@ def test_country_picture_renders_with_its_template(pakistan):
         {"pictures": country_picture(pakistan.cluster.country)},
     )
     assert "Interpretation in an appropriate language" in html
-    assert "Access: location (3)" in html
+    assert "Access: location (3 organisations)" in html
 
 
 def test_across_countries_a_focal_point_sees_its_cluster_everywhere(cast, pakistan, nepal):

@@ -141,6 +141,21 @@ def test_each_mission_got_to_its_state_through_the_runner(demo):
         assert chain[-1][1] == mission.status, mission.title
 
 
+def test_no_demo_date_breaks_the_rules_the_forms_apply(demo):
+    """The HCT agrees before the request goes in and never in the future; a request asks for
+    dates after it was submitted; a consultation recorded has taken place."""
+    today = timezone.localdate()
+    for mission in Mission.objects.exclude(hct_endorsed_on=None):
+        submit = mission.log.filter(transition="submit").order_by("at").first()
+        assert mission.hct_endorsed_on <= today, mission.title
+        if submit is not None:
+            submitted_on = timezone.localdate(submit.at)
+            assert mission.hct_endorsed_on <= submitted_on, mission.title
+            assert mission.preferred_start > submitted_on, mission.title
+    for mission in Mission.objects.exclude(country_consultation_on=None):
+        assert mission.country_consultation_on <= today, mission.title
+
+
 def test_the_demo_has_a_request_returned_with_questions(demo):
     returned = Mission.objects.get(status="draft", revision_questions__gt="")
     assert returned.log.last().transition == "return_for_revision"

@@ -775,7 +775,7 @@ class TestCancellingAsksFirst:
         page = client.get(reverse("missions:detail", args=[mission.pk])).content.decode()
 
         action = reverse("missions:transition", args=[mission.pk, "cancel"])
-        start = page.index("<details")
+        start = page.index('<details class="confirm"')
         confirmation = page[start : page.index("</details>", start)]
         assert f'action="{action}"' in confirmation
         assert re.search(r'<textarea name="reason"[^>]*required', confirmation)

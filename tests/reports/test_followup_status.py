@@ -158,8 +158,8 @@ class TestTheReport:
         by_plan = flat[flat.index("Byimprovementplan") :]
         health, elsewhere = by_plan.index("Health"), by_plan.index("Notinanimprovementplan")
         assert "PAK-F" in by_plan[health:elsewhere]
-        assert squeezed("Done: 1") in by_plan[health:elsewhere]
-        assert squeezed("In progress: 1") in by_plan[health:elsewhere]
+        assert squeezed("Done: 1 action point") in by_plan[health:elsewhere]
+        assert squeezed("In progress: 1 action point") in by_plan[health:elsewhere]
         assert f"PAK-F-{followed.pk}-02" in by_plan[elsewhere:]
         assert "Page 1 of" in text
 

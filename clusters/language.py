@@ -1,0 +1,59 @@
+"""Which language each user reads: the choice kept for them, and the language of what is sent
+to them (e-mails, PDFs), which no request tells.
+
+On the site, Django's LocaleMiddleware applies the switcher's cookie or the browser's
+languages; a signed-in user's own choice, copied into the session here, wins over both
+(clusters.middleware.UserLanguageMiddleware).
+"""
+
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import translation
+
+from clusters.middleware import SESSION_LANGUAGE_KEY
+from clusters.models import LanguagePreference
+
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def language_choose(request: HttpRequest, language: str) -> None:
+    """Keep a signed-in user's choice: for this session at once, and for their next ones."""
+    if language not in LANGUAGE_CODES:
+        raise ValueError(f"unknown language {language!r}")
+    if request.user.is_authenticated:
+        LanguagePreference.objects.update_or_create(
+            user=request.user, defaults={"language": language}
+        )
+        request.session[SESSION_LANGUAGE_KEY] = language
+
+
+def language_of(user) -> str:
+    """The language to write to this user in: their choice, else the site's."""
+    if user is None or not getattr(user, "pk", None):
+        return settings.LANGUAGE_CODE
+    try:
+        return user.language_preference.language
+    except LanguagePreference.DoesNotExist:
+        return settings.LANGUAGE_CODE
+
+
+@contextmanager
+def language_for(user):
+    """Render what is sent to this user (an e-mail, a PDF) in their language."""
+    with translation.override(language_of(user)):
+        yield
+
+
+@receiver(user_logged_in, dispatch_uid="clusters.language.sign_in")
+def _copy_choice_into_session(sender, request, user, **kwargs) -> None:
+    if request is None:
+        return
+    language = (
+        LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()
+    )
+    if language:
+        request.session[SESSION_LANGUAGE_KEY] = language

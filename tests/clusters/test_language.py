@@ -1,0 +1,86 @@
+"""The language switcher: kept in a cookie for anyone, and for a signed-in user as their own
+choice, which follows them to another browser and into what is sent to them."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
+
+from clusters.language import language_for, language_of
+from clusters.models import LanguagePreference
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def html_tag(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<html") : page.index(">", page.index("<html")) + 1]
+
+
+def test_every_page_offers_the_six_languages(client):
+    page = client.get("/reports/").content.decode()
+    assert 'action="/language/"' in page
+    for code, name in settings.LANGUAGES:
+        assert f'value="{code}"' in page
+        assert name in page
+
+
+def test_an_anonymous_visitor_keeps_the_chosen_language_in_a_cookie(client):
+    response = client.post("/language/", {"language": "fr", "next": "/reports/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/reports/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+
+    page = client.get("/reports/")
+    assert html_tag(page) == '<html lang="fr" dir="ltr">'
+    assert page["Content-Language"] == "fr"
+
+
+def test_arabic_pages_read_right_to_left(client):
+    client.post("/language/", {"language": "ar", "next": "/reports/"})
+    assert html_tag(client.get("/reports/")) == '<html lang="ar" dir="rtl">'
+
+
+def test_the_browser_language_applies_until_one_is_chosen(client):
+    page = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    assert html_tag(page) == '<html lang="es" dir="ltr">'
+
+
+def test_an_unknown_language_changes_nothing(client):
+    response = client.post("/language/", {"language": "xx", "next": "/reports/"})
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert html_tag(client.get("/reports/")) == '<html lang="en-gb" dir="ltr">'
+
+
+def test_a_next_address_elsewhere_is_not_followed(client):
+    response = client.post("/language/", {"language": "fr", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_the_switcher_takes_only_a_post(client):
+    assert client.get("/language/").status_code == 405
+
+
+def test_a_signed_in_users_choice_follows_them_to_another_browser():
+    user = UserFactory(username="amina")
+    laptop = Client()
+    laptop.force_login(user)
+    laptop.post("/language/", {"language": "ru", "next": "/"})
+    assert LanguagePreference.objects.get(user=user).language == "ru"
+
+    phone = Client(headers={"accept-language": "en"})
+    phone.force_login(user)
+    assert html_tag(phone.get("/")) == '<html lang="ru" dir="ltr">'
+
+
+def test_what_is_sent_to_a_user_is_in_their_language():
+    user = UserFactory(username="li")
+    assert language_of(user) == settings.LANGUAGE_CODE
+    LanguagePreference.objects.create(user=user, language="zh-hans")
+    user.refresh_from_db()
+    with language_for(user):
+        assert translation.get_language() == "zh-hans"
+    assert language_of(None) == settings.LANGUAGE_CODE
