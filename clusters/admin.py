@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from clusters.models import (
     AuditEvent,
@@ -41,7 +42,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(GlobalCluster)
-class GlobalClusterAdmin(admin.ModelAdmin):
+class GlobalClusterAdmin(TranslationAdmin):
     list_display = ["name", "code", "lead_agency_list"]
     search_fields = ["name", "code"]
     filter_horizontal = ["lead_agencies"]
@@ -55,7 +56,7 @@ class GlobalClusterAdmin(admin.ModelAdmin):
 
 
 @admin.register(CrossCuttingIssue)
-class CrossCuttingIssueAdmin(admin.ModelAdmin):
+class CrossCuttingIssueAdmin(TranslationAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
@@ -195,7 +196,13 @@ class RoleChangeAdmin(admin.ModelAdmin):
     list_display = ["at", "action", "user", "role", "scope_display", "by_display"]
     list_filter = ["action", "role"]
     list_select_related = ["user", "by"]
-    search_fields = ["user__username", "by__username", "scope"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "by__username",
+        "scope",
+    ]
     date_hierarchy = "at"
     fields = ["at", "action", "user", "role", "scope_display", "by_display"]
     readonly_fields = fields

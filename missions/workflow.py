@@ -44,6 +44,33 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("mission state", "Cancelled")
 
 
+# How a state reads inside a sentence ("the mission is now %(status)s"): not the label
+# lower-cased, which would read "with the task team".
+IN_A_SENTENCE = {
+    Status.DRAFT: pgettext_lazy("mission state in a sentence", "a draft"),
+    Status.SUBMITTED: pgettext_lazy("mission state in a sentence", "submitted"),
+    Status.IN_TRIAGE: pgettext_lazy("mission state in a sentence", "in triage"),
+    Status.WITH_TASK_TEAM: pgettext_lazy("mission state in a sentence", "with the Task Team"),
+    Status.APPROVED: pgettext_lazy("mission state in a sentence", "approved"),
+    Status.DECLINED: pgettext_lazy("mission state in a sentence", "declined"),
+    Status.DEFERRED: pgettext_lazy("mission state in a sentence", "deferred"),
+    Status.IN_PLANNING: pgettext_lazy("mission state in a sentence", "in planning"),
+    Status.READY: pgettext_lazy("mission state in a sentence", "ready to deploy"),
+    Status.IN_COUNTRY: pgettext_lazy("mission state in a sentence", "in the country"),
+    Status.REPORTING: pgettext_lazy("mission state in a sentence", "reporting"),
+    Status.FOLLOW_UP: pgettext_lazy("mission state in a sentence", "in follow-up"),
+    Status.CLOSED: pgettext_lazy("mission state in a sentence", "closed"),
+    Status.CANCELLED: pgettext_lazy("mission state in a sentence", "cancelled"),
+}
+# A draft the HCSS sent back with questions is not a draft like any other: it reads so.
+RETURNED = pgettext_lazy("mission state", "Returned for revision")
+RETURNED_IN_A_SENTENCE = pgettext_lazy("mission state in a sentence", "returned for revision")
+
+
+def status_in_sentence(status: str) -> str:
+    return str(IN_A_SENTENCE[Status(status)])
+
+
 # The named groups of states. A rule that depends on "where the mission is" uses one of these.
 ENDED_STATES = (Status.DECLINED, Status.CLOSED, Status.CANCELLED)
 # Everything not already ended: a mission can still be cancelled from these.

@@ -81,7 +81,9 @@ def make_mission(
         for criterion in ScoringCriterion.objects.filter(active=True):
             Score.objects.create(mission=mission, member=scorer, criterion=criterion, value=3)
     if status != "draft":
-        Mission.objects.filter(pk=mission.pk).update(status=status)
+        # Past the draft, it was submitted once (a draft never submitted is the country's alone).
+        submitted_at = overrides["submitted_at"] if "submitted_at" in overrides else timezone.now()
+        Mission.objects.filter(pk=mission.pk).update(status=status, submitted_at=submitted_at)
         mission.refresh_from_db()
     return mission
 

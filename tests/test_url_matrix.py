@@ -248,7 +248,8 @@ def perms(who: str, scope: str, mission: str) -> set[str]:
     if mission == "round":
         return round_perms(who, scope)
     if who in GLOBAL_PERMS:
-        return GLOBAL_PERMS[who]
+        # A draft never submitted is its country's alone.
+        return set() if mission == "draft" else GLOBAL_PERMS[who]
     if who in COUNTRY_PERMS:
         country, held = COUNTRY_PERMS[who]
         return held if country == scope else set()

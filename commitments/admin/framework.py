@@ -4,6 +4,7 @@ change of wording is a new version, so that past answers keep what they answered
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from commitments.admin.access import HcssAdminMixin
 from commitments.models import FrameworkItem, FrameworkVersion, ItemKind
@@ -14,7 +15,7 @@ def _in_use(version) -> bool:
     return version is not None and version.pk is not None and version.rounds.exists()
 
 
-class FrameworkItemInline(admin.TabularInline):
+class FrameworkItemInline(TranslationStackedInline):
     model = FrameworkItem
     fields = ["kind", "number", "code", "title", "text", "explanation", "key"]
     extra = 0
@@ -34,7 +35,7 @@ class FrameworkItemInline(admin.TabularInline):
 
 
 @admin.register(FrameworkVersion)
-class FrameworkVersionAdmin(HcssAdminMixin, admin.ModelAdmin):
+class FrameworkVersionAdmin(HcssAdminMixin, TranslationAdmin):
     list_display = ["number", "name", "commitment_count", "principle_count", "round_count"]
     search_fields = ["name"]
     inlines = [FrameworkItemInline]

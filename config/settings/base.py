@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "clusters.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clusters.middleware.MethodNotAllowedPageMiddleware",
+    "clusters.middleware.NotFoundPageMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the page that says how long to wait.
     "axes.middleware.AxesMiddleware",
 ]

@@ -28,7 +28,7 @@ from missions.selectors.missions import mission_for_update, missions_visible_to,
 from missions.services.intake import MissionChanged, mission_version
 from missions.services.mission import mission_transition
 from missions.services.triage import triage_note_check, triage_note_editable, triage_note_save
-from missions.workflow import Status, TransitionError, TransitionNotPermitted
+from missions.workflow import TransitionError, TransitionNotPermitted, status_in_sentence
 
 # What a mission is and where it stands: the top of both the mission and the triage pages.
 HEADER_FIELDS = [
@@ -282,7 +282,7 @@ class MissionDeskMixin(ScopedAdminMixin):
                         "Your triage note was not saved: the request is now %(status)s. "
                         "What you typed: “%(note)s”."
                     )
-                    % {"status": Status(mission.status).label.lower(), "note": typed},
+                    % {"status": mission.status_in_sentence, "note": typed},
                     messages.WARNING,
                 )
         return self._take_step(request, pk, name)
@@ -301,7 +301,7 @@ class MissionDeskMixin(ScopedAdminMixin):
             self.message_user(
                 request,
                 _("%(mission)s: now %(status)s.")
-                % {"mission": log.mission, "status": Status(log.target).label.lower()},
+                % {"mission": log.mission, "status": status_in_sentence(log.target)},
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(self.after_step_url(request, pk))
@@ -402,7 +402,7 @@ class TransitionLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["at", "mission", "transition", "source", "target", "user"]
     list_filter = ["transition", "target"]
     list_select_related = ["mission", "user"]
-    search_fields = ["mission__title", "user__username", "comment", "reason"]
+    search_fields = ["mission__title", "user__username", "user__last_name", "comment", "reason"]
     date_hierarchy = "at"
 
     def get_queryset(self, request):

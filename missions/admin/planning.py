@@ -8,6 +8,7 @@ candidates carry counts, and counts appear only once the round is closed.
 from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from missions.admin.scope import ScopedAdminMixin
 from missions.models import (
@@ -42,7 +43,7 @@ class ScopedReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(TranslationAdmin):
     list_display = ["name", "per_participant", "due_days_before", "order", "active"]
     list_editable = ["order", "active"]
     list_filter = ["per_participant", "active"]

@@ -26,7 +26,7 @@ from missions.services.intake import (
     mission_version,
     request_countries,
 )
-from missions.workflow import Missing
+from missions.workflow import TOOK_PLACE_STATES, Missing
 
 TEXT_MAX_LENGTH = 10_000
 TEAM_SIZE_MAX = 30
@@ -120,7 +120,7 @@ class ParentChoiceField(forms.ModelChoiceField):
         return gettext("%(title)s (%(country)s, %(status)s)") % {
             "title": mission.title,
             "country": mission.country.name,
-            "status": mission.get_status_display().lower(),
+            "status": mission.status_in_sentence,
         }
 
 
@@ -354,8 +354,9 @@ class RequestForm(_LimitedText, forms.ModelForm):
             country.empty_label = gettext("Choose the country")
 
         parents = (
+            # Only a mission that took place has recommendations to follow up.
             missions_visible_to(user)
-            .filter(country__in=countries)
+            .filter(country__in=countries, status__in=TOOK_PLACE_STATES)
             .select_related("country")
             .order_by("country__name", "-created_at")
         )

@@ -105,3 +105,9 @@ class RankAdjustmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why the rank is adjusted.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        # On the request's page beside the decision, which has a `reason` too: ids of its own,
+        # so that each label names its own field (one id_reason would label only the first).
+        kwargs.setdefault("auto_id", "id_rank_%s")
+        super().__init__(*args, **kwargs)

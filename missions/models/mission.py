@@ -25,6 +25,8 @@ from missions.models.team import Nomination
 from missions.models.tor import TermsOfReference
 from missions.workflow import (
     OPEN_STATES,
+    RETURNED,
+    RETURNED_IN_A_SENTENCE,
     TRIAGE_QUEUE_STATES,
     Guard,
     Machine,
@@ -32,6 +34,7 @@ from missions.workflow import (
     Status,
     TransitionLogBase,
     may,
+    status_in_sentence,
 )
 
 
@@ -432,6 +435,22 @@ class Mission(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def returned_for_revision(self) -> bool:
+        return self.status == Status.DRAFT and bool(self.revision_questions)
+
+    @property
+    def status_label(self) -> str:
+        """The state's name as every list and badge shows it."""
+        return str(RETURNED) if self.returned_for_revision else self.get_status_display()
+
+    @property
+    def status_in_sentence(self) -> str:
+        """The state inside a sentence: "the mission is now {this}"."""
+        if self.returned_for_revision:
+            return str(RETURNED_IN_A_SENTENCE)
+        return status_in_sentence(self.status)
 
     @property
     def is_editable_request(self) -> bool:

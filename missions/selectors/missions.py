@@ -3,13 +3,17 @@ comes through `missions_visible_to`: scope lives here and nowhere else."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
+from clusters.models import Role, RoleAssignment
 from missions.models import MISSION, Mission, MissionUserObjectPermission
-from missions.workflow import Missing, MissionNotFound, holds
+from missions.workflow import Missing, MissionNotFound, Status, holds
+
+# The roles that hold a country (its RC/HC office and HCT), and see its drafts.
+COUNTRY_ROLES = (Role.RC_HC, Role.HCT_MEMBER)
 
 
 def missions_visible_to(user) -> QuerySet[Mission]:
@@ -17,8 +21,16 @@ def missions_visible_to(user) -> QuerySet[Mission]:
     if not user.is_authenticated or not user.is_active:
         return Mission.objects.none()
     # Object permissions only: a model-wide permission (e.g. the admin's) widens nothing.
-    return get_objects_for_user(
+    visible = get_objects_for_user(
         user, "missions.view_mission", klass=Mission, accept_global_perms=False
+    )
+    if user.is_superuser:
+        return visible
+    # A request its country has not submitted yet is the country's alone: HCSS, the Task
+    # Team and the GCC see it from its first submission (a returned one stays in their sight).
+    countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES).values("country")
+    return visible.exclude(
+        Q(status=Status.DRAFT, submitted_at__isnull=True) & ~Q(country__in=countries)
     )
 
 

@@ -71,7 +71,7 @@ from missions.models import Ballot, Candidate, Election, Grade, Mission, Nominat
 from missions.selectors.missions import mission_for_update
 from missions.services.notices import notify, recipients, site_url
 from missions.services.permissions import mission_leader_appoint
-from missions.workflow import PLANNING_STATES, Status, holds
+from missions.workflow import PLANNING_STATES, holds
 
 STATEMENT_MAX_LENGTH = 2000
 AGREEMENT_MAX_LENGTH = 2000
@@ -370,7 +370,7 @@ def _state_problem(mission: Mission) -> str:
         return _(
             "The leader is elected while the mission is being planned (approved or in "
             "planning); it is now %(status)s."
-        ) % {"status": Status(mission.status).label.lower()}
+        ) % {"status": mission.status_in_sentence}
     return ""
 
 

@@ -132,7 +132,7 @@ def mission_update_request(
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not request_editable_by(current, user):
-            status = Status(current.status).label.lower()
+            status = current.status_in_sentence
             raise RequestNotEditable(
                 _(
                     "This request is %(status)s, so it can no longer be changed. It becomes "

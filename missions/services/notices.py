@@ -22,8 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from clusters.language import language_for, languages_of
 from clusters.models import Role
 from formats.text import fit
 from missions.models import Mission, Notification, TransitionLog
@@ -115,10 +116,22 @@ def notify(
     context = {**context, "mission": mission}
     if mission is not None:
         context["mission_url"] = site_url(reverse("missions:detail", args=[mission.pk]))
-    subject, body = _render(template, context)
+    users = list(users)
+    languages = languages_of(users)
+    # Written once per language, each in the recipient's own.
+    texts = {}
+    for language in set(languages.values()):
+        with translation.override(language):
+            texts[language] = _render(template, context)
     return _create(
         (
-            {"user": user, "mission": mission, "event": event, "subject": subject, "body": body}
+            {
+                "user": user,
+                "mission": mission,
+                "event": event,
+                "subject": texts[languages[user.pk]][0],
+                "body": texts[languages[user.pk]][1],
+            }
             for user in users
         ),
         email=email,
@@ -140,11 +153,13 @@ def notify_many(items: list[tuple]) -> list[int]:
     all (a sweep of reminders writes thousands). The events must be new: callers claim them
     first. Returns the pks, e-mailed after commit."""
     rows = []
+    languages = languages_of([user for user, *_rest in items])
     for user, mission, event, template, context in items:
         context = {**context, "mission": mission}
         if mission is not None:
             context["mission_url"] = site_url(reverse("missions:detail", args=[mission.pk]))
-        subject, body = _render(template, context)
+        with translation.override(languages[user.pk]):
+            subject, body = _render(template, context)
         rows.append(
             Notification(user=user, mission=mission, event=event, subject=subject, body=body)
         )
@@ -235,6 +250,12 @@ def email_builder(name: str):
 
 
 def _message(notification: Notification, address: str) -> EmailMessage | None:
+    # Built in the recipient's language (the site's for an address without an account).
+    with language_for(notification.user):
+        return _build_message(notification, address)
+
+
+def _build_message(notification: Notification, address: str) -> EmailMessage | None:
     if notification.builder:
         return _builders[notification.builder](notification)
     context = {"notification": notification, "user": notification.user}

@@ -52,7 +52,7 @@ def not_editable_message(mission: Mission) -> str:
     return gettext(
         "This mission is %(status)s: its preparation can only be changed while it is approved "
         "or in planning."
-    ) % {"status": mission.get_status_display().lower()}
+    ) % {"status": mission.status_in_sentence}
 
 
 def _check_editor(mission: Mission, user) -> None:

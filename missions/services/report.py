@@ -50,7 +50,7 @@ from missions.selectors.report import (
     section_label,
 )
 from missions.services.tor import tor_for
-from missions.workflow import NUL_MESSAGE, REPORT_STATES, MissionNotFound, Status, on_transition
+from missions.workflow import NUL_MESSAGE, REPORT_STATES, MissionNotFound, on_transition
 
 ALWAYS_INTERNAL: tuple[str, ...] = ReportVersion.ALWAYS_INTERNAL
 # The sections a writer may mark internal or public (the others are always internal).
@@ -69,7 +69,7 @@ Source = ReportRecipient.Source
 
 
 def _status(mission: Mission) -> str:
-    return Status(mission.status).label.lower()
+    return mission.status_in_sentence
 
 
 def _not_now(mission: Mission, what: str) -> ValidationError:

@@ -48,7 +48,7 @@ from missions.services.notices import (
 )
 from missions.services.permissions import invitation_grant, team_member_grant, team_member_revoke
 from missions.services.tor import tor_current
-from missions.workflow import PLANNING_STATES, MissionNotFound, Status, holds
+from missions.workflow import PLANNING_STATES, MissionNotFound, holds
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def _require_planning(mission: Mission, what: str) -> None:
         raise ValidationError(
             # Translators: %(what)s is what cannot be done now, e.g. "Clusters can be invited".
             _("%(what)s only while the mission is approved or in planning; it is now %(status)s.")
-            % {"what": what, "status": Status(mission.status).label.lower()}
+            % {"what": what, "status": mission.status_in_sentence}
         )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from formats.text import SectionDiff, clean_text, sections_diff
 from missions.models import Mission, TermsOfReference, ToRVersion
 from missions.selectors.missions import mission_for_update, organises
-from missions.workflow import PLANNING_STATES, Status
+from missions.workflow import PLANNING_STATES
 
 SECTIONS: tuple[str, ...] = ToRVersion.SECTIONS
 # The change note of version 1, written in the language of whoever starts the ToR.
@@ -127,7 +127,7 @@ def _locked_for_edit(mission: Mission | int, user) -> Mission:
                 "The Terms of Reference can only be changed while the mission is approved or in "
                 "planning; it is now %(status)s."
             )
-            % {"status": Status(current.status).label.lower()}
+            % {"status": current.status_in_sentence}
         )
     return current
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from missions.models import Mission
 from missions.selectors.missions import mission_for_update
 from missions.services.intake import mission_check_unchanged
-from missions.workflow import TRIAGE_QUEUE_STATES, Status, holds
+from missions.workflow import TRIAGE_QUEUE_STATES, holds
 
 
 def triage_note_editable(mission: Mission, user) -> bool:
@@ -48,7 +48,7 @@ def triage_note_check(
                     "The triage note can only change while the request is submitted or in "
                     "triage; it is now %(status)s."
                 )
-                % {"status": Status(mission.status).label.lower()}
+                % {"status": mission.status_in_sentence}
             }
         )
     message = _(

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from commitments.selectors.assessment import open_assessments_for
 from commitments.selectors.picture import clusters_across_for
 from commitments.selectors.rounds import open_rounds_for
 from missions.forms.mission import object_id
-from missions.models import Notification, Score
+from missions.models import Invitation, Notification, Score
 from missions.selectors.followup import my_counts
 from missions.selectors.missions import (
     missions_led_by,
@@ -41,15 +41,47 @@ from missions.workflow import (
 SHOWN = 5
 
 
-def _section(title: str, missions: QuerySet, link: str, empty: str) -> dict:
+def _section(
+    title: str, missions: QuerySet, link: str, empty: str, page: str = "missions:detail"
+) -> dict:
+    """A card of missions, each linked to the `page` where the user's next step is."""
     missions = missions.select_related("country").order_by("submitted_at", "pk")
+    shown = list(missions[:SHOWN])
     return {
         "title": title,
         "count": missions.count(),
-        "missions": list(missions[:SHOWN]),
+        "items": [(mission, reverse(page, args=[mission.pk])) for mission in shown],
         "link": link,
         "empty": empty,
     }
+
+
+def _straight_to_invitations(section: dict, user) -> dict:
+    """A focal point's next step is their invitation, not the mission's page: one query for
+    the invitations of their clusters and issues to the missions shown."""
+    shown = [mission.pk for mission, _url in section["items"]]
+    assignments = user.role_assignments.filter(
+        role__in=(Role.CLUSTER_FOCAL_POINT, Role.CCI_FOCAL_POINT)
+    )
+    invitations = dict(
+        Invitation.objects.filter(mission__in=shown)
+        .filter(
+            Q(global_cluster__in=assignments.values("global_cluster"))
+            | Q(cross_cutting_issue__in=assignments.values("cross_cutting_issue"))
+        )
+        .order_by("-pk")
+        .values_list("mission_id", "pk")
+    )
+    section["items"] = [
+        (
+            mission,
+            reverse("missions:invitation", args=[mission.pk, invitations[mission.pk]])
+            if mission.pk in invitations
+            else url,
+        )
+        for mission, url in section["items"]
+    ]
+    return section
 
 
 def waiting_for(user) -> list[dict]:
@@ -127,18 +159,23 @@ def waiting_for(user) -> list[dict]:
         )
     if Role.CLUSTER_FOCAL_POINT in roles or Role.CCI_FOCAL_POINT in roles:
         # A focal point sees only the missions their cluster or issue was invited to.
-        sections.append(
-            _section(
-                _("Invitations to nominate participants"),
-                visible.filter(status__in=PLANNING_STATES),
-                missions_url,
-                _("No mission is inviting your cluster or issue just now."),
-            )
+        invited = _section(
+            _("Invitations to nominate participants"),
+            visible.filter(status__in=PLANNING_STATES),
+            missions_url,
+            _("No mission is inviting your cluster or issue just now."),
         )
+        sections.append(_straight_to_invitations(invited, user))
     to_vote = missions_to_vote_in(user)
     if to_vote.exists():
         sections.append(
-            _section(_("Vote for your team's leader: the vote is open"), to_vote, "", "")
+            _section(
+                _("Vote for your team's leader: the vote is open"),
+                to_vote,
+                "",
+                "",
+                page="missions:election",
+            )
         )
     on_team = missions_served_by(user).filter(status__in=TEAM_STATES)
     if on_team.exists():
@@ -152,7 +189,7 @@ def waiting_for(user) -> list[dict]:
             {
                 "title": _("Your action points"),
                 "count": points["open"],
-                "missions": [],
+                "items": [],
                 "link": reverse("missions:my_points"),
                 # Shown under the count, where a mission section lists its missions.
                 "empty": _("%(due_soon)s due within a week, %(overdue)s overdue.") % points,

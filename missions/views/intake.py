@@ -170,7 +170,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "This request is %(status)s, so it can no longer be changed. It becomes "
                 "editable again only if OCHA returns it to you with questions."
             )
-            % {"status": mission.get_status_display().lower()},
+            % {"status": mission.status_in_sentence},
         )
         return redirect("missions:detail", pk=mission.pk)
     # The form writes what was typed onto its instance; the page keeps the stored mission.

@@ -11,7 +11,12 @@ from missions.models import TRANSITION_NAMES
 from missions.selectors.missions import get_mission_for, missions_visible_to
 from missions.services.mission import mission_transition
 from missions.views.detail import render_detail
-from missions.workflow import MissionNotFound, Status, TransitionError, TransitionNotPermitted
+from missions.workflow import (
+    MissionNotFound,
+    Status,
+    TransitionError,
+    TransitionNotPermitted,
+)
 
 PAGE_SIZE = 50
 
@@ -46,7 +51,7 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
     if name not in TRANSITION_NAMES:
         raise Http404("No such step.")
     try:
-        log = mission_transition(mission, name, request.user, **step_inputs(request.POST))
+        mission_transition(mission, name, request.user, **step_inputs(request.POST))
     except MissionNotFound:
         raise Http404("No such mission.") from None
     except TransitionError as error:
@@ -64,8 +69,8 @@ def mission_transition_view(request: HttpRequest, pk: int, name: str) -> HttpRes
         if isinstance(error, TransitionNotPermitted):
             response.status_code = 403
         return response
+    mission.refresh_from_db(fields=["status", "revision_questions"])
     messages.success(
-        request,
-        _("Done: the mission is now %(status)s.") % {"status": Status(log.target).label.lower()},
+        request, _("Done: the mission is now %(status)s.") % {"status": mission.status_in_sentence}
     )
     return redirect("missions:detail", pk=mission.pk)

@@ -29,9 +29,9 @@ from missions.services.prioritisation import (
 from missions.workflow import (
     BOARD_STATES,
     MissionNotFound,
-    Status,
     TransitionError,
     TransitionNotPermitted,
+    status_in_sentence,
 )
 
 # What HCSS, who reads the board, is told when it posts to it. Scoring and ranking say what
@@ -187,6 +187,6 @@ def board_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "Decision recorded: %(title)s is %(status)s. The RC/HC office and the HCT are being "
             "told."
         )
-        % {"title": mission.title, "status": Status(log.target).label.lower()},
+        % {"title": mission.title, "status": status_in_sentence(log.target)},
     )
     return redirect("task_team:board")

@@ -292,7 +292,7 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
         messages.error(
             request,
             _("This nomination is %(status)s: it can no longer be withdrawn.")
-            % {"status": current.get_status_display().lower()},
+            % {"status": current.status_in_sentence},
         )
         return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
     form = WithdrawForm(_posted(request))
@@ -334,6 +334,12 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": [
             (n, DecisionForm(auto_id=f"id_decide_{n.pk}_%s") if deciding else None) for n in pending
         ],
+        # The members whose nomination the user may open: their names link to it.
+        "opens": set(
+            nominations_visible_to(request.user, mission)
+            .filter(status=Nomination.Status.ACCEPTED)
+            .values_list("pk", flat=True)
+        ),
         "planner": planner,
         "in_planning": in_planning,
         "confirm_missing": team_confirm_missing(mission) if deciding else [],

@@ -84,3 +84,43 @@ def test_what_is_sent_to_a_user_is_in_their_language():
     with language_for(user):
         assert translation.get_language() == "zh-hans"
     assert language_of(None) == settings.LANGUAGE_CODE
+
+
+@pytest.mark.parametrize(
+    ("language", "health"),
+    [
+        ("fr", "Santé"),
+        ("es", "Salud"),
+        ("ar", "الصحة"),
+        ("ru", "Здравоохранение"),
+        ("zh-hans", "卫生"),
+    ],
+)
+def test_the_reference_data_reads_in_every_language(language, health):
+    from clusters.models import GlobalCluster
+    from commitments.models import FrameworkItem
+
+    with translation.override(language):
+        assert GlobalCluster.objects.get(code="health").name == health
+        for item in FrameworkItem.objects.all():
+            assert item.title and item.text
+            assert item.title != item.title_en_gb, item.code
+
+
+def test_a_translation_left_empty_reads_in_english():
+    from clusters.models import CrossCuttingIssue
+
+    CrossCuttingIssue.objects.filter(code="gender").update(name_ru=None)
+    with translation.override("ru"):
+        assert CrossCuttingIssue.objects.get(code="gender").name == "Gender"
+
+
+def test_hcss_edits_the_translations_in_the_admin(admin_client):
+    page = admin_client.get("/admin/clusters/globalcluster/").content.decode()
+    assert "Health" in page
+    from clusters.models import GlobalCluster
+
+    health = GlobalCluster.objects.get(code="health")
+    form = admin_client.get(f"/admin/clusters/globalcluster/{health.pk}/change/").content.decode()
+    for field in ("name_en_gb", "name_fr", "name_es", "name_ar", "name_ru", "name_zh_hans"):
+        assert f'name="{field}"' in form

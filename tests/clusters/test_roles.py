@@ -117,7 +117,7 @@ class TestGrantRole:
         assert user.get_all_permissions() == set(HCSS_ADMIN_PERMISSIONS)
 
     def test_hcss_can_open_the_mission_admin_and_loses_it_when_revoked(self, user, client):
-        make_mission("PAK", title="In the queue")
+        make_mission("PAK", title="In the queue", status="submitted")
         grant("amina", "hcss")
         client.force_login(user)
 

@@ -24,3 +24,16 @@ def test_a_server_error_shows_the_sites_page_without_a_request_context(db):
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_out_of_scope_is_the_sites_404_page_even_under_debug(client, cast, settings):
+    settings.DEBUG = True
+    mission = make_mission("NPL", status="submitted")
+    client.force_login(cast["rc_hc_pakistan"])
+
+    response = client.get(f"/missions/{mission.pk}/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Raised by" not in page and "URLconf" not in page  # Django's technical page
+    assert '<html lang="en-gb"' in page and 'href="/"' in page

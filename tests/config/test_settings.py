@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -147,3 +148,13 @@ def test_production_cookies_are_secure_http_only_and_same_site_and_headers_stric
 def test_only_a_development_server_may_skip_the_second_factor(module, env, required):
     values = settings_under(module, ["ICSM_REQUIRE_SECOND_FACTOR"], **env)
     assert values["ICSM_REQUIRE_SECOND_FACTOR"] is required
+
+
+def test_the_admin_serves_minified_scripts_in_production(admin_client, settings):
+    """Django's admin picks its minified jQuery and select2 when DEBUG is off: the weight of
+    an admin page in production."""
+    settings.DEBUG = False
+    page = admin_client.get("/admin/clusters/country/").content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert any("jquery.min.js" in src for src in scripts)
+    assert not any(src.endswith("/jquery.js") for src in scripts)

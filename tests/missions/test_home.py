@@ -22,7 +22,7 @@ def test_rc_hc_sees_drafts_of_their_country_only(client, cast):
     response = client.get("/")
     drafts = section(response, "Drafts to finish and submit")
     assert drafts["count"] == 1
-    assert [m.title for m in drafts["missions"]] == ["Pakistan draft"]
+    assert [m.title for m, _url in drafts["items"]] == ["Pakistan draft"]
     assert "Nepal draft" not in response.content.decode()
 
 
@@ -34,7 +34,7 @@ def test_rc_hc_and_hct_see_decisions_on_their_country(client, cast):
     for who in ("rc_hc_pakistan", "hct_pakistan"):
         client.force_login(cast[who])
         decisions = section(client.get("/"), "Decisions on your country's requests")
-        assert [m.title for m in decisions["missions"]] == ["Decided one"]
+        assert [m.title for m, _url in decisions["items"]] == ["Decided one"]
     client.force_login(cast["rc_hc_nepal"])
     assert section(client.get("/"), "Decisions on your country's requests")["count"] == 0
 
@@ -55,7 +55,7 @@ def test_task_team_sees_what_they_have_not_scored_yet(client, cast):
     score_record(scored, cast["task_team"], {c.pk: 2 for c in active_criteria()})
     client.force_login(cast["task_team"])
     to_score = section(client.get("/"), "Requests to score")
-    assert [m.title for m in to_score["missions"]] == ["Not scored"]
+    assert [m.title for m, _url in to_score["items"]] == ["Not scored"]
 
 
 def test_gcc_sees_missions_to_organise(client, cast):
@@ -71,7 +71,9 @@ def test_a_leader_sees_the_missions_they_lead(client, cast):
     make_mission("PAK", status="in_country", title="Not led")
     mission_leader_appoint(led, cast["leader"])
     client.force_login(cast["leader"])
-    assert [m.title for m in section(client.get("/"), "Missions you lead")["missions"]] == ["Led"]
+    assert [m.title for m, _url in section(client.get("/"), "Missions you lead")["items"]] == [
+        "Led"
+    ]
 
 
 def test_someone_without_a_role_is_told_whom_to_ask(client, cast):
@@ -116,7 +118,20 @@ def test_a_focal_point_sees_the_missions_their_cluster_is_invited_to(client, cas
     make_invitation(invited, "health")
     client.force_login(cast["focal_health"])
     invitations = section(client.get("/"), "Invitations to nominate participants")
-    assert [m.title for m in invitations["missions"]] == ["Invited"]
+    assert [m.title for m, _url in invitations["items"]] == ["Invited"]
+
+
+def test_an_invited_focal_point_goes_straight_to_their_invitation(client, cast):
+    from tests.factories import make_invitation
+
+    invited = make_mission("PAK", status="in_planning", title="Invited")
+    invitation = make_invitation(invited, "health")
+    client.force_login(cast["focal_health"])
+    page = client.get("/")
+    [(_mission, url)] = section(page, "Invitations to nominate participants")["items"]
+    assert url == f"/missions/{invited.pk}/invitations/{invitation.pk}/"
+    assert f'href="{url}"' in page.content.decode()
+    assert client.get(url).status_code == 200
 
 
 def test_a_team_member_sees_the_missions_they_are_on(client, cast):
@@ -126,7 +141,7 @@ def test_a_team_member_sees_the_missions_they_are_on(client, cast):
     make_mission("PAK", status="in_planning", title="Not mine")
     member = make_member(mission, "amina")
     client.force_login(member.participant)
-    assert [m.title for m in section(client.get("/"), "Missions you are on")["missions"]] == [
+    assert [m.title for m, _url in section(client.get("/"), "Missions you are on")["items"]] == [
         "Mine"
     ]
 
@@ -139,7 +154,7 @@ def test_an_hct_member_sees_the_requests_waiting_for_the_hcts_agreement(client, 
 
     waiting = section(client.get("/"), "Requests waiting for the HCT's agreement")
 
-    assert [m.title for m in waiting["missions"]] == ["To agree"]
+    assert [m.title for m, _url in waiting["items"]] == ["To agree"]
 
 
 def test_a_team_member_is_told_to_vote_while_the_round_is_open_and_not_after(client, cast):
@@ -160,7 +175,9 @@ def test_a_team_member_is_told_to_vote_while_the_round_is_open_and_not_after(cli
     client.force_login(voter)
     title = "Vote for your team's leader: the vote is open"
 
-    assert [m.title for m in section(client.get("/"), title)["missions"]] == ["Voting mission"]
+    [(shown, url)] = section(client.get("/"), title)["items"]
+    assert shown.title == "Voting mission"
+    assert url == f"/missions/{mission.pk}/election/"
 
     election_vote(mission, voter, Candidate.objects.get(member=members[0]).pk)
     assert title not in titles(client.get("/"))

@@ -198,6 +198,17 @@ class TestNewRequest:
         client.post(NEW_URL, request_data(mission_type="follow_up", parent=earlier.pk))
         assert Mission.objects.get(title="Flood response coordination, Sindh").parent == earlier
 
+    def test_only_a_mission_that_took_place_can_be_followed_up(self, client, cast):
+        took_place = make_mission("PAK", status="follow_up", title="Pakistan 2024")
+        declined = make_mission("PAK", status="declined", title="Pakistan 2025, declined")
+        planned = make_mission("PAK", status="in_planning", title="Pakistan 2026, in planning")
+        client.force_login(cast["rc_hc_pakistan"])
+        offered = client.get(NEW_URL).context["form"].fields["parent"].queryset
+        assert took_place in offered
+        assert declined not in offered and planned not in offered
+        response = client.post(NEW_URL, request_data(mission_type="follow_up", parent=declined.pk))
+        assert field_errors(response, "parent") == ["Choose one of the missions listed, or none."]
+
 
 def _type_and_country() -> dict:
     return {"country": Country.objects.get(code="PAK").pk, "mission_type": "diagnostic"}

@@ -8,8 +8,10 @@ import pytest
 from celery.exceptions import Retry
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from clusters.models import LanguagePreference
 from missions.models import Notification, ReminderSent
 from missions.services import prioritisation
 from missions.services.mission import mission_transition
@@ -73,6 +75,26 @@ def test_each_notice_reaches_the_right_people(
     assert f"/missions/{mission.pk}/" in message.body
     if "reason" in inputs:
         assert inputs["reason"] in message.body
+
+
+def test_each_recipient_reads_the_notice_in_their_language(
+    cast, django_capture_on_commit_callbacks
+):
+    """The HCT member of Pakistan chose French, the RC/HC did not: one decision, two
+    languages, in the app and in the e-mail around it."""
+    LanguagePreference.objects.create(user=cast["hct_pakistan"], language="fr")
+    mission = make_mission("PAK", status="with_task_team")
+    with django_capture_on_commit_callbacks(execute=True):
+        mission_transition(mission, "approve", cast["task_team"])
+    english = Notification.objects.get(user=cast["rc_hc_pakistan"])
+    french = Notification.objects.get(user=cast["hct_pakistan"])
+    assert french.subject != english.subject
+    with translation.override("fr"):
+        in_french = gettext("[ICSM] Mission approved: %(title)s") % {"title": mission.title}
+    assert french.subject == in_french
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert 'lang="fr"' in by_address["hct-pak@example.org"].alternatives[0][0]
+    assert 'lang="en-gb"' in by_address["rchc-pak@example.org"].alternatives[0][0]
 
 
 def test_other_countries_hear_nothing(cast, django_capture_on_commit_callbacks):

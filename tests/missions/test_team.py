@@ -901,6 +901,17 @@ class TestTeamPage:
         assert client.get(url("invitations", mission.pk)).status_code == 404
         assert client.get(url("nomination", mission.pk, member.pk)).status_code == 200
 
+    def test_names_lead_to_the_nomination_for_those_who_may_open_it(self, client, cast, mission):
+        member = make_member(mission, "dr-aziz", cluster="health")
+        link = f'href="{url("nomination", mission.pk, member.pk)}"'
+        client.force_login(cast["gcc"])
+        assertContains(client.get(url("team", mission.pk)), link)
+        # The RC/HC sees the team but not the nominations: the name is plain text.
+        client.force_login(cast["rc_hc_pakistan"])
+        response = client.get(url("team", mission.pk))
+        assertContains(response, "Dr-Aziz")
+        assertNotContains(response, link)
+
     def test_team_overview_counts_pending_and_confirmation(self, cast, mission, health):
         make_team(mission, 2)
         nominate(mission, health, cast["focal_health"])

@@ -124,7 +124,7 @@ class TestQueue:
         assert "over the 2-day target" in waiting_cell(response, mission)
 
     def test_a_request_without_submission_date_shows_a_dash(self, client, cast):
-        mission = make_mission("PAK", status="in_triage")
+        mission = make_mission("PAK", status="in_triage", submitted_at=None)
         client.force_login(cast["hcss"])
         response = client.get(QUEUE_URL)
         assert waiting_cell(response, mission).strip() == "—"
@@ -417,7 +417,7 @@ class TestChangePage:
         assertRedirects(response, QUEUE_URL, fetch_redirect_response=False)
         assert status_of(mission) == "with_task_team"
         assert TransitionLog.objects.get(mission=mission).transition == "forward"
-        assert "now with the task team" in " ".join(messages_of(response))
+        assert "now with the Task Team" in " ".join(messages_of(response))
 
     def test_a_step_the_queue_does_not_offer_is_404(self, client, cast):
         mission = submitted(1)
@@ -527,7 +527,8 @@ class TestTriageNoteService:
 
     @pytest.mark.parametrize("status", ["draft", "with_task_team", "approved"])
     def test_only_while_submitted_or_in_triage(self, cast, status):
-        mission = make_mission("PAK", status=status, triage_note="")
+        # The draft: one returned for revision (HCSS no longer sees one never submitted).
+        mission = make_mission("PAK", status=status, triage_note="", submitted_at=timezone.now())
         with pytest.raises(ValidationError) as refused:
             triage_note_save(mission, cast["hcss"], "Late.", None)
         assert "triage_note" in refused.value.message_dict
@@ -553,7 +554,7 @@ class TestDashboard:
         submitted(1, "PAK")
         submitted(2, "PAK", status="in_triage")
         submitted(40, "NPL")
-        make_mission("NPL", status="approved")
+        make_mission("NPL", status="approved", submitted_at=None)
         client.force_login(cast["hcss"])
         response = client.get(DASHBOARD_URL)
         assert response.status_code == 200

@@ -386,3 +386,46 @@ class TestTakingAStep:
         assertContains(response, "<li>Give the date the HCT agreed to the request.</li>", html=True)
         assert status_of(mission) == "draft"
         assert not TransitionLog.objects.filter(mission=mission).exists()
+
+
+@pytest.mark.django_db
+class TestStatesReadByTheirProperNames:
+    def test_a_forwarded_request_is_now_with_the_task_team(self):
+        assert make_mission("PAK", status="in_triage").status_label == "In triage"
+        mission = make_mission("PAK", status="with_task_team")
+        assert mission.status_in_sentence == "with the Task Team"
+
+    def test_a_returned_request_reads_returned_for_revision_not_draft(self, client, cast):
+        mission = make_mission("PAK", status="in_triage")
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Which districts?")
+        mission.refresh_from_db()
+        assert mission.status_label == "Returned for revision"
+        client.force_login(cast["rc_hc_pakistan"])
+        listed = client.get("/missions/").content.decode()
+        assert '<span class="badge draft">Returned for revision</span>' in listed
+        assert "Returned for revision" in client.get(f"/missions/{mission.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+class TestDraftsNeverSubmittedAreTheCountrysAlone:
+    def test_global_roles_do_not_see_a_draft_until_it_is_submitted(self, cast):
+        from missions.selectors.missions import missions_visible_to
+
+        mission = make_mission("PAK")
+        for who in ("hcss", "task_team", "gcc"):
+            assert not missions_visible_to(cast[who]).filter(pk=mission.pk).exists(), who
+        for who in ("rc_hc_pakistan", "hct_pakistan"):
+            assert missions_visible_to(cast[who]).filter(pk=mission.pk).exists(), who
+
+        mission_transition(mission, "submit", cast["rc_hc_pakistan"])
+        assert missions_visible_to(cast["hcss"]).filter(pk=mission.pk).exists()
+        mission_transition(mission, "start_triage", cast["hcss"])
+        mission_transition(mission, "return_for_revision", cast["hcss"], reason="Which districts?")
+        # Returned for revision: a draft again, still in HCSS's sight.
+        assert missions_visible_to(cast["hcss"]).filter(pk=mission.pk).exists()
+
+    def test_an_unsubmitted_draft_is_a_404_for_hcss(self, client, cast):
+        mission = make_mission("PAK")
+        client.force_login(cast["hcss"])
+        assert client.get(f"/missions/{mission.pk}/").status_code == 404
+        assert mission.title not in client.get("/missions/").content.decode()
