@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +25,10 @@ class TermsOfReference(models.Model):
 
     def __str__(self) -> str:
         return gettext("ToR of %(mission)s") % {"mission": self.mission}
+
+
+# The change note of version 1, stored as this English key and shown in the reader's language.
+START_NOTE = gettext_noop("Started from the Task Team's agreed focus")
 
 
 class ToRVersion(models.Model):
@@ -54,3 +58,8 @@ class ToRVersion(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(tor)s v%(number)s") % {"tor": self.tor, "number": self.number}
+
+    @property
+    def change_note_shown(self) -> str:
+        """The note as the reader reads it: version 1's in their language, others as typed."""
+        return gettext(START_NOTE) if self.change_note == START_NOTE else self.change_note

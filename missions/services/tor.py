@@ -14,16 +14,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from formats.text import SectionDiff, clean_text, sections_diff
 from missions.models import Mission, TermsOfReference, ToRVersion
+from missions.models.tor import START_NOTE
 from missions.selectors.missions import mission_for_update, organises
 from missions.workflow import PLANNING_STATES
 
 SECTIONS: tuple[str, ...] = ToRVersion.SECTIONS
-# The change note of version 1, written in the language of whoever starts the ToR.
-START_NOTE = gettext_noop("Started from the Task Team's agreed focus")
 # The sections' headings as people read them, in the reader's language.
 SECTION_LABELS = {
     "background": gettext_lazy("Background and context"),
@@ -190,7 +189,7 @@ def tor_start(mission: Mission | int, user) -> TermsOfReference:
         tor = TermsOfReference.objects.create(mission=current)
         sections = {name: clean_text(text) for name, text in _first_sections(current).items()}
         ToRVersion.objects.create(
-            tor=tor, number=1, author=user, change_note=_(START_NOTE), **sections
+            tor=tor, number=1, author=user, change_note=START_NOTE, **sections
         )
     return tor
 

@@ -442,13 +442,14 @@ class TestPages:
         assertContains(page, "Reworded the focus.")
         assertContains(
             page,
-            f'<tr class="removed"><td>Removed</td><td><del>{mission.agreed_focus}</del></td></tr>',
+            '<tr class="removed"><td>Removed</td>'
+            f'<td dir="auto"><del>{mission.agreed_focus}</del></td></tr>',
             html=True,
         )
         assertContains(
             page,
             '<tr class="added"><td>Added</td>'
-            "<td><ins>Linkages between the HCT and the clusters.</ins></td></tr>",
+            '<td dir="auto"><ins>Linkages between the HCT and the clusters.</ins></td></tr>',
             html=True,
         )
         assertContains(page, "No change.")  # the other sections
