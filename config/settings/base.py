@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Compresses pages for slow field connections (and adds random padding against BREACH,
+    # besides Django's masked CSRF tokens); static files come compressed from whitenoise.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise and everything that may answer early: every response gets the headers.
     "csp.middleware.CSPMiddleware",
@@ -119,6 +122,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # HCSS, the Task Team and the GCC on every submitted mission, by rule.
+    "missions.selectors.missions.GlobalRoleBackend",
 ]
 # Direct foreign-key permission tables: one indexed join instead of generic lookups.
 GUARDIAN_MONKEY_PATCH_USER = False

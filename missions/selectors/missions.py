@@ -16,22 +16,66 @@ from missions.workflow import Missing, MissionNotFound, Status, holds
 COUNTRY_ROLES = (Role.RC_HC, Role.HCT_MEMBER)
 
 
+# What the global roles hold on every mission, by rule: no per-mission permission rows (their
+# number would grow with missions x global groups, and a filter on them blocks the indexes).
+GLOBAL_ROLE_PERMS: dict[str, tuple[str, ...]] = {
+    Role.HCSS: ("view_mission", "triage_mission", "cancel_mission"),
+    Role.TASK_TEAM: ("view_mission", "decide_mission"),
+    Role.GCC: ("view_mission", "plan_mission"),
+}
+
+# A request its country has not submitted yet is the country's alone: HCSS, the Task Team and
+# the GCC see it from its first submission (a returned one stays in their sight).
+NEVER_SUBMITTED = Q(status=Status.DRAFT, submitted_at__isnull=True)
+
+
+def global_codenames(user) -> frozenset[str]:
+    """The mission permissions `user` holds on every submitted mission through a global role
+    (one query, then cached on the user for the request)."""
+    if not hasattr(user, "_icsm_global_codenames"):
+        roles = RoleAssignment.objects.filter(user=user, role__in=GLOBAL_ROLE_PERMS).values_list(
+            "role", flat=True
+        )
+        user._icsm_global_codenames = frozenset(
+            codename for role in set(roles) for codename in GLOBAL_ROLE_PERMS[role]
+        )
+    return user._icsm_global_codenames
+
+
+class GlobalRoleBackend:
+    """Django's permission check for the global roles' rule (AUTHENTICATION_BACKENDS), beside
+    guardian's, which holds what is truly per mission: the country's groups, the team, the
+    leader, the invited focal points."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        if not isinstance(obj, Mission) or not user_obj.is_active:
+            return False
+        app_label, _dot, codename = perm.partition(".")
+        if app_label != "missions":
+            return False
+        if obj.status == Status.DRAFT and obj.submitted_at is None:
+            return False
+        return codename in global_codenames(user_obj)
+
+
 def missions_visible_to(user) -> QuerySet[Mission]:
     """The missions `user` may see: those their roles' scopes cover (all, for a superuser)."""
     if not user.is_authenticated or not user.is_active:
         return Mission.objects.none()
+    if user.is_superuser:
+        return Mission.objects.all()
+    countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES).values("country")
+    if "view_mission" in global_codenames(user):
+        # By rule, with no permission filter: every mission but the drafts of other countries.
+        return Mission.objects.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
     # Object permissions only: a model-wide permission (e.g. the admin's) widens nothing.
     visible = get_objects_for_user(
         user, "missions.view_mission", klass=Mission, accept_global_perms=False
     )
-    if user.is_superuser:
-        return visible
-    # A request its country has not submitted yet is the country's alone: HCSS, the Task
-    # Team and the GCC see it from its first submission (a returned one stays in their sight).
-    countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES).values("country")
-    return visible.exclude(
-        Q(status=Status.DRAFT, submitted_at__isnull=True) & ~Q(country__in=countries)
-    )
+    return visible.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
 
 
 def get_mission_for(user, pk, queryset: QuerySet[Mission] | None = None) -> Mission:

@@ -1,8 +1,10 @@
 """Which roles hold which permissions on a mission, and keeping guardian in step with it.
 
 Each (role, scope) has one auth group (clusters.services.role_group). A mission grants its
-permissions to the groups whose scope covers it: the country's RC/HC and HCT groups and
-the global groups. Granting a role is then only adding the user to a group.
+permissions to the groups whose scope covers it: the country's RC/HC and HCT groups. The
+global roles (HCSS, the Task Team, the GCC) hold theirs by rule, with no row per mission
+(missions.selectors.missions.GlobalRoleBackend). Granting a role is then only adding the user
+to a group.
 """
 
 from django.contrib.auth.models import Permission
@@ -17,15 +19,11 @@ from missions.models import (
     MissionUserObjectPermission,
     Nomination,
 )
+from missions.selectors.missions import GLOBAL_ROLE_PERMS
 
 COUNTRY_ROLE_PERMS: dict[str, tuple[str, ...]] = {
     Role.RC_HC: ("view_mission", "submit_mission", "endorse_mission", "cancel_mission"),
     Role.HCT_MEMBER: ("view_mission", "endorse_mission"),
-}
-GLOBAL_ROLE_PERMS: dict[str, tuple[str, ...]] = {
-    Role.HCSS: ("view_mission", "triage_mission", "cancel_mission"),
-    Role.TASK_TEAM: ("view_mission", "decide_mission"),
-    Role.GCC: ("view_mission", "plan_mission"),
 }
 LEADER_PERMS = ("view_mission", "lead_mission")
 # An invited cluster's or cross-cutting issue's focal points see the mission and nominate.
@@ -47,15 +45,13 @@ def _wanted_group_perms(mission: Mission) -> set[tuple[int, str]]:
     for role, codenames in COUNTRY_ROLE_PERMS.items():
         group = role_group(role, country=mission.country_id)
         wanted |= {(group.pk, codename) for codename in codenames}
-    for role, codenames in GLOBAL_ROLE_PERMS.items():
-        group = role_group(role)
-        wanted |= {(group.pk, codename) for codename in codenames}
     return wanted
 
 
 @transaction.atomic
 def mission_sync_permissions(mission: Mission) -> None:
-    """Make the role groups' permissions on `mission` match its country and the global roles.
+    """Make the country role groups' permissions on `mission` match its country (and remove
+    any a global group still held from before the global roles held theirs by rule).
 
     Called when a mission is created and whenever its country changes.
     """

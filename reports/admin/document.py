@@ -22,12 +22,13 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "kind",
         "source_version",
         "source_final",
+        "language",
         "status",
         "pages",
         "requested_at",
         "finished_at",
     )
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind", "language")
     list_select_related = ("mission",)
     search_fields = ("mission__title",)
     date_hierarchy = "requested_at"
@@ -36,6 +37,7 @@ class DocumentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "kind",
         "source_version",
         "source_final",
+        "language",
         "status",
         "pages",
         "requested_by",

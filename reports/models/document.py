@@ -20,7 +20,7 @@ def document_path(document: Document, filename: str) -> str:
     final = "-final" if document.source_final else ""
     return (
         f"documents/mission-{document.mission_id}/"
-        f"{document.kind}-v{document.source_version}{final}.pdf"
+        f"{document.kind}-v{document.source_version}{final}-{document.language}.pdf"
     )
 
 
@@ -48,6 +48,11 @@ class Document(models.Model):
     source_version = models.PositiveIntegerField(_("version"))
     # A version marked final after its draft PDF was made prints again, saying "Final".
     source_final = models.BooleanField(_("final"), default=False)
+    # The language of its fixed text (headings, labels, dates); what users typed prints as
+    # they typed it. Each language of the same text is a document of its own.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
@@ -58,7 +63,8 @@ class Document(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # A follow-up status report tells the state of the action points on this date.
     as_of = models.DateField(null=True, blank=True)
-    # The month ("2026-12") of a status report made by the schedule: one per mission and month.
+    # The month ("2026-12") of a status report made by the schedule, in the site's language:
+    # one per mission and month. The same report made later in another language has none.
     period = models.CharField(max_length=7, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -72,7 +78,7 @@ class Document(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["mission", "kind", "source_version", "source_final"],
+                fields=["mission", "kind", "source_version", "source_final", "language"],
                 name="one_document_per_source_version",
             ),
             models.UniqueConstraint(

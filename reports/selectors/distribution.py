@@ -16,6 +16,7 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from clusters.language import language_of
 from missions.models import Mission, Notification, ReportRecipient
 from missions.selectors.report import recipients_of
 from missions.services.permissions import mission_leader_ids
@@ -67,11 +68,24 @@ def delivery_for_token(token: str) -> Delivery:
     return delivery
 
 
+def address_language(email: str) -> str:
+    """The language to write to `email` in (its e-mail and its PDF): the choice of the user
+    whose account has this address (clusters.language), else the site's."""
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=email)
+        .select_related("language_preference")
+        .order_by("-is_active", "pk")
+        .first()
+    )
+    return language_of(user)
+
+
 def deliveries_of(mission: Mission) -> QuerySet[Delivery]:
     """Every delivery of the mission, newest version first, with its e-mail's state."""
     return (
         Delivery.objects.filter(mission=mission)
-        .select_related("notification", "recipient")
+        .select_related("notification", "recipient", "document")
         .order_by("-version", "name", "pk")
     )
 

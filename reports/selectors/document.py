@@ -1,6 +1,9 @@
 """Reads of documents. Scope comes from the missions: a document is visible to whoever sees
 its mission (missions.selectors.missions_visible_to), and to nobody else.
 
+A page shows each PDF in the language it is read in (`in_language`): while that one is not
+ready, one ready in another language is offered meanwhile.
+
 Also what each PDF prints (`report_context`, `public_report_context`,
 `followup_status_context`): read from the mission's file, for the renderer in a worker.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -53,6 +57,33 @@ def documents_visible_to(user) -> QuerySet[Document]:
     return Document.objects.filter(mission__in=missions_visible_to(user))
 
 
+def in_language(
+    documents: Iterable[Document], language: str
+) -> tuple[Document | None, Document | None]:
+    """Of the renderings of one text in its languages: the one in `language` (in any state),
+    and, while that one is not ready, one that is ready in another language to offer
+    meanwhile (the site's language first)."""
+    documents = list(documents)
+    mine = next((d for d in documents if d.language == language), None)
+    if mine is not None and mine.status == Document.Status.READY:
+        return mine, None
+    others = sorted(
+        (d for d in documents if d.status == Document.Status.READY and d.language != language),
+        key=lambda d: (d.language != settings.LANGUAGE_CODE, d.pk),
+    )
+    return mine, others[0] if others else None
+
+
+def document_translations(document: Document) -> QuerySet[Document]:
+    """The renderings of the same text as `document` in each language, itself included."""
+    return Document.objects.filter(
+        mission=document.mission_id,
+        kind=document.kind,
+        source_version=document.source_version,
+        source_final=document.source_final,
+    )
+
+
 def tor_current_version(mission: Mission) -> ToRVersion | None:
     """The ToR as it stands (its newest version), with the ToR row to tell if it is final."""
     return (
@@ -63,49 +94,88 @@ def tor_current_version(mission: Mission) -> ToRVersion | None:
     )
 
 
-def tor_document(mission: Mission) -> tuple[ToRVersion | None, Document | None]:
-    """The current ToR version and the PDF made (or being made) of it, if any."""
+def tor_document(
+    mission: Mission, language: str = settings.LANGUAGE_CODE
+) -> tuple[ToRVersion | None, Document | None, Document | None]:
+    """The current ToR version, the PDF made (or being made) of it in `language`, if any,
+    and one ready in another language while that one is not (`in_language`)."""
     version = tor_current_version(mission)
     if version is None:
-        return None, None
-    document = Document.objects.filter(
+        return None, None, None
+    documents = Document.objects.filter(
         mission=mission,
         kind=Document.Kind.TOR,
         source_version=version.number,
         source_final=version.tor.final_version_id == version.pk,
-    ).first()
-    return version, document
+    )
+    return version, *in_language(documents, language)
 
 
-def report_documents(mission: Mission) -> dict:
-    """The report as it stands and the PDFs made (or being made) of it: `version` (None
-    before anyone wrote it), `final`, `report` (the PDF of that version) and `public` (the
-    public version's PDF, only once the version is final). Two queries."""
-    version = report_current(mission)
-    if version is None:
-        return {"version": None, "final": False, "report": None, "public": None}
+def report_documents(mission: Mission, language: str = settings.LANGUAGE_CODE) -> dict:
+    """The report as it stands and the PDFs made (or being made) of it in `language`:
+    `version` (None before anyone wrote it), `final`, `report` (the PDF of that version) and
+    `public` (the public version's PDF, only once the version is final); `report_other` and
+    `public_other`, one ready in another language while that one is not. Two queries."""
+    if (version := report_current(mission)) is None:
+        return {
+            "version": None,
+            "final": False,
+            "report": None,
+            "report_other": None,
+            "public": None,
+            "public_other": None,
+        }
     final = is_final(version)
-    documents = {
-        document.kind: document
-        for document in Document.objects.filter(
+    documents = list(
+        Document.objects.filter(
             mission=mission, source_version=version.number, source_final=final
         ).filter(
             Q(kind=Document.Kind.REPORT) | Q(kind=Document.Kind.PUBLIC_REPORT, source_final=True)
         )
-    }
+    )
+    report, report_other = in_language(
+        (d for d in documents if d.kind == Document.Kind.REPORT), language
+    )
+    public, public_other = in_language(
+        (d for d in documents if final and d.kind == Document.Kind.PUBLIC_REPORT), language
+    )
     return {
         "version": version,
         "final": final,
-        "report": documents.get(Document.Kind.REPORT),
-        "public": documents.get(Document.Kind.PUBLIC_REPORT) if final else None,
+        "report": report,
+        "report_other": report_other,
+        "public": public,
+        "public_other": public_other,
     }
 
 
 def followup_status_documents(mission: Mission) -> QuerySet[Document]:
-    """The mission's follow-up status reports, newest first."""
+    """The mission's follow-up status reports in every language, newest first."""
     return Document.objects.filter(mission=mission, kind=Document.Kind.FOLLOWUP_STATUS).order_by(
         "-source_version", "-pk"
     )
+
+
+def followup_status_rows(mission: Mission, language: str = settings.LANGUAGE_CODE) -> list[dict]:
+    """The status reports' list, newest first: each one's `number`, `as_of`, whether the
+    schedule made it (`monthly`), its PDF in `language` (`document`, None if not made in it)
+    and, while that one is not ready, one ready in another language (`other`). One query."""
+    by_number: dict[int, list[Document]] = {}
+    for document in followup_status_documents(mission):
+        by_number.setdefault(document.source_version, []).append(document)
+    rows = []
+    for number, documents in by_number.items():
+        document, other = in_language(documents, language)
+        rows.append(
+            {
+                "number": number,
+                "as_of": documents[0].as_of,
+                "monthly": any(d.period for d in documents),
+                "document": document,
+                "other": other,
+            }
+        )
+    return rows
 
 
 # What the PDFs print ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ selectors of missions (`public_sections`, `public_findings`), never anything els
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from clusters.models import Country
@@ -12,6 +13,7 @@ from missions.selectors.missions import missions_visible_to
 from missions.selectors.report import findings_by_area, public_findings, public_sections
 from missions.workflow import holds
 from reports.models import Document, Publication, PublicationLog, PublicationStatus
+from reports.selectors.document import document_translations, in_language
 
 
 def publications_visible_to(user) -> QuerySet[Publication]:
@@ -72,12 +74,13 @@ def public_years() -> list[int]:
     )
 
 
-def public_pdf(publication: Publication) -> Document | None:
-    """The public PDF, once it is ready."""
-    document = publication.document
-    if document is None or document.status != Document.Status.READY:
+def public_pdf(publication: Publication, language: str = settings.LANGUAGE_CODE) -> Document | None:
+    """The public PDF to hand a reader of `language`: theirs once it is ready, else one ready
+    in another language (the site's first, which publishing made), else None."""
+    if publication.document is None:
         return None
-    return document
+    mine, other = in_language(document_translations(publication.document), language)
+    return mine if mine is not None and mine.status == Document.Status.READY else other
 
 
 def public_version(publication: Publication) -> tuple[ReportVersion | None, list[dict], list[dict]]:

@@ -7,6 +7,9 @@ correction made in follow-up) or an address added later is sent from the distrib
 through the same `deliveries_send`. Each delivery's e-mail is a notice of the outbox (built
 when it goes, so the link's clock starts when it is sent): sent, failed and retried are the
 outbox's own record.
+
+Each recipient is written to in their language (`address_language`: that of their account,
+else the site's), and their link serves the final report in that language.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from missions.models import Mission, Notification, ReportVersion, TransitionLog
@@ -28,8 +31,13 @@ from missions.selectors.report import edits_distribution, report_final
 from missions.services.notices import email_builder, notify_built, site_url
 from missions.workflow import Status, on_transition
 from reports.models import Delivery, Document
-from reports.selectors.distribution import link_signer, recipients_without, report_contacts
-from reports.services.document import document_ensure
+from reports.selectors.distribution import (
+    address_language,
+    link_signer,
+    recipients_without,
+    report_contacts,
+)
+from reports.services.document import document_ensure, document_in_language
 
 BUILDER = "report_delivery"
 # After the mission's `distribute_report`: the report is out, and what is sent from the
@@ -46,12 +54,13 @@ def delivery_url(delivery: Delivery) -> str:
     return site_url(reverse("reports:delivery", args=[delivery_token(delivery)]))
 
 
-def _subject(mission: Mission, number: int) -> str:
+def _subject(mission: Mission, number: int, language: str) -> str:
     """What the outbox shows of a delivery's e-mail (the builder writes the one sent)."""
-    return _("Mission report: %(title)s (version %(number)s)") % {
-        "title": mission.title,
-        "number": number,
-    }
+    with translation.override(language):
+        return _("Mission report: %(title)s (version %(number)s)") % {
+            "title": mission.title,
+            "number": number,
+        }
 
 
 def deliveries_send(mission: Mission, version: ReportVersion, by) -> list[Delivery]:
@@ -61,14 +70,24 @@ def deliveries_send(mission: Mission, version: ReportVersion, by) -> list[Delive
 
     No scope check: callers decide who may send. Exactly once per address and version,
     whoever runs it and however often: the unique delivery row decides, even between two runs
-    at the same moment (the second one's insert waits for the first and then fails).
+    at the same moment (the second one's insert waits for the first and then fails). Each
+    recipient's PDF is the report in their language, asked for now if it was not yet.
     """
     with transaction.atomic():
-        document = document_ensure(
-            mission, Document.Kind.REPORT, version.number, final=True, user=by
-        )
+        documents: dict[str, Document] = {}
         made = []
         for recipient in recipients_without(mission, version.number):
+            language = address_language(recipient.email)
+            if language not in documents:
+                documents[language] = document_ensure(
+                    mission,
+                    Document.Kind.REPORT,
+                    version.number,
+                    final=True,
+                    user=by,
+                    language=language,
+                )
+            document = documents[language]
             try:
                 with transaction.atomic():
                     delivery = Delivery.objects.create(
@@ -85,7 +104,7 @@ def deliveries_send(mission: Mission, version: ReportVersion, by) -> list[Delive
                 None,
                 f"delivery:{delivery.pk}",
                 BUILDER,
-                _subject(mission, version.number),
+                _subject(mission, version.number, language),
                 email=delivery.email,
                 mission=mission,
             )
@@ -134,21 +153,31 @@ def distribution_send(mission: Mission, user) -> list[Delivery]:
 def delivery_resend(mission: Mission, user, delivery_pk: int) -> Delivery:
     """A new e-mail with a fresh link for one delivery (its link expired, or the e-mail was
     lost), at the recipient's request. The leader and HCSS may. The new e-mail replaces the
-    delivery's earlier one: if that one is still waiting, it is not sent."""
+    delivery's earlier one: if that one is still waiting, it is not sent. It is in the
+    recipient's language now, and so is the PDF behind the link."""
     with transaction.atomic():
         current = mission_for_update(user, mission)
         if not edits_distribution(user, current):
             raise PermissionDenied(
                 _("Only the mission's leader and HCSS send the report to its list.")
             )
-        delivery = Delivery.objects.filter(mission=current, pk=delivery_pk).first()
+        delivery = (
+            Delivery.objects.select_related("document")
+            .filter(mission=current, pk=delivery_pk)
+            .first()
+        )
         if delivery is None:
             raise ValidationError(_("This delivery is not one of this mission's."))
+        language = address_language(delivery.email)
+        if delivery.document.language != language:
+            # The recipient chose another language since: the link serves the PDF in it.
+            delivery.document = document_in_language(delivery.document, language, user=user)
+            Delivery.objects.filter(pk=delivery.pk).update(document=delivery.document)
         created = notify_built(
             None,
             f"delivery:{delivery.pk}:again:{timezone.now().timestamp()}",
             BUILDER,
-            _subject(current, delivery.version),
+            _subject(current, delivery.version, language),
             email=delivery.email,
             mission=current,
         )
@@ -162,12 +191,7 @@ def delivery_prepare(delivery: Delivery) -> Document:
     recipient told "try again in a minute" finds it then."""
     document = delivery.document
     if document.status == Document.Status.FAILED or document.stalled:
-        document = document_ensure(
-            delivery.mission_id,
-            document.kind,
-            document.source_version,
-            final=document.source_final,
-        )
+        document = document_in_language(document, document.language)
     return document
 
 
@@ -186,14 +210,16 @@ def delivery_downloaded(delivery: Delivery) -> None:
 @email_builder(BUILDER)
 def delivery_email(notification: Notification) -> EmailMultiAlternatives | None:
     """The e-mail of one delivery, with its personal link (made now: it expires
-    ICSM_REPORT_LINK_DAYS from when it is sent). None if the delivery is gone."""
+    ICSM_REPORT_LINK_DAYS from when it is sent), in the language of the PDF behind the link
+    (the recipient's, chosen when it was sent). None if the delivery is gone."""
     delivery = (
-        Delivery.objects.select_related("mission__country")
+        Delivery.objects.select_related("mission__country", "document")
         .filter(notification=notification)
         .first()
     )
     if delivery is None:
         return None
+    language = delivery.document.language
     context = {
         "delivery": delivery,
         "mission": delivery.mission,
@@ -201,13 +227,15 @@ def delivery_email(notification: Notification) -> EmailMultiAlternatives | None:
         "valid_days": settings.ICSM_REPORT_LINK_DAYS,
         "contacts": report_contacts(delivery.mission),
     }
-    subject = " ".join(render_to_string("reports/email/delivery_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("reports/email/delivery.txt", context).strip(),
-        to=[delivery.email],
-    )
-    message.attach_alternative(
-        render_to_string("reports/email/delivery.html", context), "text/html"
-    )
+    with translation.override(language):
+        subject = " ".join(render_to_string("reports/email/delivery_subject.txt", context).split())
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("reports/email/delivery.txt", context).strip(),
+            to=[delivery.email],
+            headers={"Content-Language": language},
+        )
+        message.attach_alternative(
+            render_to_string("reports/email/delivery.html", context), "text/html"
+        )
     return message

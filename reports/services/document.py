@@ -6,6 +6,10 @@ claimed with a conditional update, so two workers never render the same document
 
 Follow-up status reports are a series of their own: each one asked for is a new document
 with the next number, and the schedule makes one a month per mission in follow-up.
+
+Each document is in one language (its fixed text: headings, labels, dates): the same text in
+another language is another document, asked for the same way. Views pass the language the
+page is read in; the schedule and whatever no reader asked for use the site's.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import datetime
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from missions.models import Mission, ReportVersion, ToRVersion
@@ -83,12 +88,28 @@ def documents_stalled_requeue(now: datetime.datetime | None = None) -> list[int]
     return queued
 
 
+def document_language(language: str) -> str:
+    """One of the site's languages (a variant such as fr-ca reads as fr); LookupError for any
+    other. Documents exist in these only, so no request can make more than one per language."""
+    return translation.get_supported_language_variant(language)
+
+
 def document_ensure(
-    mission: Mission | int, kind: str, version: int, *, final: bool, user=None
+    mission: Mission | int,
+    kind: str,
+    version: int,
+    *,
+    final: bool,
+    user=None,
+    language: str = settings.LANGUAGE_CODE,
+    as_of: datetime.date | None = None,
+    requeue: bool = True,
 ) -> Document:
-    """The document of `kind` made from text version `version`, asked for now if it was not
-    yet (a failed or lost one is queued again). No scope check: callers decide who may ask.
-    Call it inside the transaction of what needs the document; it renders after commit."""
+    """The document of `kind` made from text version `version` in `language`, asked for now
+    if it was not yet. A failed or lost one is queued again, unless `requeue` is False (an
+    anonymous visitor must not make a failing document render again at each visit; the sweep
+    still takes the lost ones). No scope check: callers decide who may ask. Call it inside
+    the transaction of what needs the document; it renders after commit."""
     mission_pk = mission.pk if isinstance(mission, Mission) else mission
     with transaction.atomic():
         document, created = Document.objects.get_or_create(
@@ -96,17 +117,41 @@ def document_ensure(
             kind=kind,
             source_version=version,
             source_final=final,
-            defaults={"requested_by": user},
+            language=document_language(language),
+            defaults={"requested_by": user, "as_of": as_of},
         )
         if created:
             RENDER.fire_on_commit(document.pk)
-        elif _requeue(document, user):
+        elif requeue and _requeue(document, user):
             document.refresh_from_db()
     return document
 
 
-def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> Document:
-    """Ask for the PDF of `kind` of the mission's current text; it renders in a worker.
+def document_in_language(
+    document: Document, language: str, *, user=None, requeue: bool = True
+) -> Document:
+    """The same text as `document` (same version, same date) in `language`: the document
+    itself when it is in it, else the one asked for now (`document_ensure`)."""
+    return document_ensure(
+        document.mission_id,
+        document.kind,
+        document.source_version,
+        final=document.source_final,
+        user=user,
+        language=language,
+        as_of=document.as_of,
+        requeue=requeue,
+    )
+
+
+def document_request(
+    mission: Mission,
+    user,
+    kind: str = Document.Kind.TOR,
+    language: str = settings.LANGUAGE_CODE,
+) -> Document:
+    """Ask for the PDF of `kind` of the mission's current text in `language`; it renders in a
+    worker.
 
     TOR and REPORT: the current version of the ToR or of the report. PUBLIC_REPORT: the
     public version of the report, only from its final version. Anyone who sees the mission
@@ -138,12 +183,16 @@ def document_request(mission: Mission, user, kind: str = Document.Kind.TOR) -> D
             final = True
         else:
             raise ValidationError(_("This kind of document cannot be asked for here."))
-        return document_ensure(mission, kind, version.number, final=final, user=user)
+        return document_ensure(
+            mission, kind, version.number, final=final, user=user, language=language
+        )
 
 
-def followup_status_request(mission: Mission, user) -> Document:
-    """The leader asks for a follow-up status report as of today: each request is a new
-    document, the next of the mission's series. It renders in a worker."""
+def followup_status_request(
+    mission: Mission, user, language: str = settings.LANGUAGE_CODE
+) -> Document:
+    """The leader asks for a follow-up status report as of today, in `language`: each request
+    is a new document, the next of the mission's series. It renders in a worker."""
     with transaction.atomic():
         # Locked: two requests at once would take the same number.
         locked = (
@@ -158,11 +207,30 @@ def followup_status_request(mission: Mission, user) -> Document:
             mission=locked,
             kind=Document.Kind.FOLLOWUP_STATUS,
             source_version=number,
+            language=document_language(language),
             as_of=timezone.localdate(),
             requested_by=user,
         )
         RENDER.fire_on_commit(document.pk)
     return document
+
+
+def followup_status_in_language(mission: Mission, user, number: int, language: str) -> Document:
+    """Status report No. `number` again in `language`: the same date and number, for a reader
+    of another language. Whoever sees the mission may ask, as for its other PDFs."""
+    with transaction.atomic():
+        if not missions_visible_to(user).filter(pk=mission.pk).exists():
+            raise PermissionDenied(_("No such mission."))
+        original = (
+            Document.objects.filter(
+                mission=mission, kind=Document.Kind.FOLLOWUP_STATUS, source_version=number
+            )
+            .order_by("pk")
+            .first()
+        )
+        if original is None:
+            raise ValidationError(_("This status report does not exist."))
+        return document_in_language(original, language, user=user)
 
 
 def _last_status_report(mission_pk: int) -> int:
@@ -176,8 +244,8 @@ def _last_status_report(mission_pk: int) -> int:
 
 def followup_status_reports_due(today: datetime.date | None = None) -> list[int]:
     """The schedule's monthly status report: for each mission in follow-up that has none for
-    this month yet, make it (as of `today`) and queue its rendering. Returns the new
-    documents' pks.
+    this month yet, make it (as of `today`, in the site's language) and queue its rendering.
+    Returns the new documents' pks.
 
     Decided from the current state at each tick, so the first tick of a month (or the first
     after missed ones) makes the month's report. The unique (mission, kind, period) row
@@ -211,6 +279,7 @@ def followup_status_reports_due(today: datetime.date | None = None) -> list[int]
                     mission_id=pk,
                     kind=kind,
                     source_version=last.get(pk, 0) + 1,
+                    language=settings.LANGUAGE_CODE,
                     as_of=today,
                     period=period,
                 )
@@ -312,7 +381,8 @@ def document_render(document_pk: int) -> bool:
 
     Claims the work first (queued, or rendering for so long it was lost, becomes rendering),
     so a second run of the same task does nothing. Any failure ends as `failed` with a short
-    message for the page, never stuck in `rendering`.
+    message for the page, never stuck in `rendering`. Its fixed text, dates and message are
+    in the document's language, whatever the worker's.
     """
     started = timezone.now()
     claimed = (
@@ -330,17 +400,18 @@ def document_render(document_pk: int) -> bool:
         pk=document_pk, status=Document.Status.RENDERING, started_at=started
     )
     document = Document.objects.select_related("mission__country").get(pk=document_pk)
-    try:
-        html = RENDERERS[document.kind](document)
-        data, pages = render_pdf(html)
-        storage = document.file.storage
-        name = storage.save(document_path(document, ""), ContentFile(data))
-    except Exception as error:
-        logger.exception("Rendering document %s failed", document_pk)
-        mine.update(
-            status=Document.Status.FAILED, finished_at=timezone.now(), error=_failure(error)
-        )
-        return False
+    with translation.override(document.language):
+        try:
+            html = RENDERERS[document.kind](document)
+            data, pages = render_pdf(html)
+            storage = document.file.storage
+            name = storage.save(document_path(document, ""), ContentFile(data))
+        except Exception as error:
+            logger.exception("Rendering document %s failed", document_pk)
+            mine.update(
+                status=Document.Status.FAILED, finished_at=timezone.now(), error=_failure(error)
+            )
+            return False
     stored = mine.update(
         status=Document.Status.READY,
         file=name,

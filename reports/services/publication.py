@@ -7,6 +7,7 @@ same transaction.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,7 @@ from missions.selectors.report import public_summary, report_final
 from missions.workflow import Status
 from reports.models import PUBLICATION, Document, Publication, PublicationLog
 from reports.selectors.publication import publications_visible_to
-from reports.services.document import document_ensure
+from reports.services.document import document_ensure, document_in_language
 
 # A report is made public once it has gone to its list.
 PUBLISHABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
@@ -62,8 +63,14 @@ def publication_publish(mission: Mission, user) -> PublicationLog:
             raise ValidationError(
                 _("Only a final report is published: mark the report's current version final.")
             )
+        # In the site's language: what every visitor is offered until theirs is made.
         document = document_ensure(
-            current, Document.Kind.PUBLIC_REPORT, version.number, final=True, user=user
+            current,
+            Document.Kind.PUBLIC_REPORT,
+            version.number,
+            final=True,
+            user=user,
+            language=settings.LANGUAGE_CODE,
         )
         Publication.objects.filter(pk=publication.pk).update(
             version=version.number,
@@ -89,3 +96,12 @@ def publication_withdraw(mission: Mission, user, reason: str) -> PublicationLog:
         PublicationLog.objects.filter(pk=log.pk).update(version=publication.version)
     log.version = publication.version
     return log
+
+
+def public_pdf_request(publication: Publication, language: str) -> Document | None:
+    """Ask for the public PDF in a visitor's language: anyone may, with no login. Bounded all
+    the same: one document per language of the site, and one that failed is not rendered
+    again at each visit (HCSS queues it again from the admin)."""
+    if publication.document is None:
+        return None
+    return document_in_language(publication.document, language, requeue=False)

@@ -1,7 +1,8 @@
 """Documents on the web: the PDF's progress, asking for it, and downloading the stored file;
 the ToR's, the report's (and its public version's) and the follow-up status reports.
 
-Whoever sees the mission sees its documents; anything else is a 404.
+Whoever sees the mission sees its documents; anything else is a 404. Each page shows, and
+asks for, the PDFs in the language it is read in (`request.LANGUAGE_CODE`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from missions.workflow import holds
 from reports.models import Document
 from reports.selectors.document import (
     documents_visible_to,
-    followup_status_documents,
+    followup_status_rows,
     report_documents,
     tor_document,
 )
-from reports.services.document import document_request, followup_status_request
+from reports.services.document import (
+    document_request,
+    followup_status_in_language,
+    followup_status_request,
+)
 
 # Seconds between reloads of the progress page (no JavaScript needed).
 REFRESH_SECONDS = 3
@@ -39,13 +44,13 @@ def tor_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
     mission = get_mission_for(request.user, mission_pk)
     if request.method == "POST":
         try:
-            document_request(mission, request.user, Document.Kind.TOR)
+            document_request(mission, request.user, Document.Kind.TOR, request.LANGUAGE_CODE)
         except PermissionDenied:
             raise Http404("No such mission.") from None
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("reports:tor", mission_pk=mission.pk)
-    version, document = tor_document(mission)
+    version, document, other = tor_document(mission, request.LANGUAGE_CODE)
     response = render(
         request,
         "reports/tor_status.html",
@@ -54,6 +59,7 @@ def tor_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
             "version": version,
             "final": bool(version and version.tor.final_version_id == version.pk),
             "document": document,
+            "other": other,
         },
     )
     if document and document.in_progress and not document.stalled:
@@ -89,13 +95,13 @@ def report_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
         try:
             if kind not in REPORT_KINDS:
                 raise ValidationError(_("Choose the report or its public version."))
-            document_request(mission, request.user, kind)
+            document_request(mission, request.user, kind, request.LANGUAGE_CODE)
         except PermissionDenied:
             raise Http404("No such mission.") from None
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("reports:report", mission_pk=mission.pk)
-    state = report_documents(mission)
+    state = report_documents(mission, request.LANGUAGE_CODE)
     return _page(
         request,
         "reports/report_status.html",
@@ -107,24 +113,43 @@ def report_document_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def followup_status_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
-    """GET lists the mission's follow-up status reports; POST (the leader) makes one now."""
+    """GET lists the mission's follow-up status reports; POST (the leader) makes one now, or
+    (`number`: anyone who sees the mission) makes one of them in the page's language."""
     mission = get_mission_for(request.user, mission_pk)
     if request.method == "POST":
-        # A user who sees the mission but does not lead it gets the 403 page with the reason.
-        followup_status_request(mission, request.user)
-        messages.success(request, _("The status report is being made; it shows here when ready."))
+        if "number" in request.POST:
+            _status_report_in_language(request, mission)
+        else:
+            # A user who sees the mission but does not lead it gets the 403 page with the reason.
+            followup_status_request(mission, request.user, request.LANGUAGE_CODE)
+            messages.success(
+                request, _("The status report is being made; it shows here when ready.")
+            )
         return redirect("reports:followup_status", mission_pk=mission.pk)
-    documents = list(followup_status_documents(mission))
+    rows = followup_status_rows(mission, request.LANGUAGE_CODE)
     return _page(
         request,
         "reports/followup_status_list.html",
         {
             "mission": mission,
-            "documents": documents,
+            "rows": rows,
             "leads": holds(request.user, "lead_mission", mission),
         },
-        _on_its_way(*documents),
+        _on_its_way(*(row["document"] for row in rows)),
     )
+
+
+def _status_report_in_language(request: HttpRequest, mission) -> None:
+    try:
+        followup_status_in_language(
+            mission, request.user, int(request.POST["number"]), request.LANGUAGE_CODE
+        )
+    except (ValueError, OverflowError):
+        messages.error(request, _("Choose a status report."))
+    except PermissionDenied:
+        raise Http404("No such mission.") from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
 
 
 @login_required

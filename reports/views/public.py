@@ -3,6 +3,8 @@ reports (filtered by country and year), each one's page and public PDF, and thei
 
 Only published reports appear; a withdrawn one is gone from every page, its PDF and the feed.
 What the pages show of a report is its public version only (reports.selectors.publication).
+Its PDF is offered in the visitor's language once made; until then, in the language it is
+ready in, and theirs is asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -20,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from clusters.files import private_file_response
 from formats.uploads import clean_filename
-from reports.models import Publication
+from reports.models import Document, Publication
 from reports.selectors.publication import (
     public_countries,
     public_pdf,
@@ -29,6 +32,7 @@ from reports.selectors.publication import (
     published,
     published_filtered,
 )
+from reports.services.publication import public_pdf_request
 
 PER_PAGE = 20
 FEED_ENTRIES = 50
@@ -59,10 +63,22 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pdfs(request: HttpRequest, publication: Publication) -> tuple[Document | None, bool]:
+    """The PDF to hand this visitor (theirs once ready, else one that is) and whether theirs
+    is on its way (asked for now if it was not yet)."""
+    language = request.LANGUAGE_CODE
+    pdf = public_pdf(publication, language)
+    if pdf is not None and pdf.language == language:
+        return pdf, False
+    theirs = public_pdf_request(publication, language)
+    return pdf, theirs is not None and theirs.in_progress
+
+
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(published(), pk=pk)
     version, sections, findings = public_version(publication)
+    pdf, coming = _pdfs(request, publication)
     return render(
         request,
         "reports/public/detail.html",
@@ -72,16 +88,18 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "sections": sections,
             "findings": findings,
-            "pdf": public_pdf(publication),
+            "pdf": pdf,
+            "coming": coming,
         },
     )
 
 
 @require_GET
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The public PDF, while the report is published and once the PDF is ready."""
+    """The public PDF, while the report is published and once the PDF is ready: in the
+    visitor's language, or in the one it is ready in while theirs is made."""
     publication = get_object_or_404(published(), pk=pk)
-    document = public_pdf(publication)
+    document, _coming = _pdfs(request, publication)
     if document is None:
         raise Http404(_("The public PDF of this report is not ready."))
     title = publication.mission.title.replace("/", "-").replace("\\", "-")
@@ -92,7 +110,12 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = private_file_response(
         request, document.file, name, "application/pdf", uploader_id=None, public=True
     )
-    response["Cache-Control"] = "public, max-age=300"
+    # Which file depends on the visitor's language; one in another language is not kept, so
+    # that theirs replaces it once ready.
+    theirs = document.language == request.LANGUAGE_CODE
+    response["Cache-Control"] = "public, max-age=300" if theirs else "no-cache"
+    response["Content-Language"] = document.language
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 

@@ -72,7 +72,7 @@ def publication_page(request: HttpRequest, mission_pk: int) -> HttpResponse:
             "mission": mission,
             "publication": publication,
             "published": publication.status == PublicationStatus.PUBLISHED,
-            "pdf": public_pdf(publication) if publication.pk else None,
+            "pdf": public_pdf(publication, request.LANGUAGE_CODE) if publication.pk else None,
             "log": publication_log(publication),
             "options": PUBLICATION.options(publication, request.user),
             "final": report_final(mission),

@@ -281,7 +281,7 @@ class TestMissionChangesCountry:
         assert not cast["rc_hc_pakistan"].has_perm("missions.submit_mission", mission)
 
     def test_global_roles_keep_it(self, cast):
-        mission = make_mission("PAK", title="Moves")
+        mission = make_mission("PAK", title="Moves", status="submitted")
         mission.country = Country.objects.get(code="NPL")
         mission.save()
         mission_sync_permissions(mission)

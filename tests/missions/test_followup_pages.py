@@ -787,7 +787,7 @@ def test_the_tracker_counts_points_by_addressee_and_status(client, cast, assorte
         "A global cluster": {"in_progress": 1},
     }
     assertContains(response, 'id="points-by-addressee-0"')
-    assertContains(response, '<th scope="row">A global cluster</th>')
+    assertContains(response, '<th scope="row" data-label="Addressed to">A global cluster</th>')
 
 
 def test_a_point_done_this_month_is_in_the_last_bar(client, cast, mission, owner):

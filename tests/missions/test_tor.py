@@ -442,14 +442,15 @@ class TestPages:
         assertContains(page, "Reworded the focus.")
         assertContains(
             page,
-            '<tr class="removed"><td>Removed</td>'
-            f'<td dir="auto"><del>{mission.agreed_focus}</del></td></tr>',
+            '<tr class="removed"><td data-label="Change">Removed</td>'
+            f'<td dir="auto" data-label="Line"><del>{mission.agreed_focus}</del></td></tr>',
             html=True,
         )
         assertContains(
             page,
-            '<tr class="added"><td>Added</td>'
-            '<td dir="auto"><ins>Linkages between the HCT and the clusters.</ins></td></tr>',
+            '<tr class="added"><td data-label="Change">Added</td>'
+            '<td dir="auto" data-label="Line">'
+            "<ins>Linkages between the HCT and the clusters.</ins></td></tr>",
             html=True,
         )
         assertContains(page, "No change.")  # the other sections

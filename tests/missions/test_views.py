@@ -4,11 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from clusters.models import Country, Role
 from clusters.services import role_grant
-from missions.models import TransitionLog
+from missions.models import Mission, TransitionLog
 from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 
@@ -27,6 +28,13 @@ def listed(response) -> set[int]:
     return {mission.pk for mission in response.context["page"].object_list}
 
 
+def returned(mission: Mission) -> Mission:
+    """A draft HCSS sees: one that was submitted once and returned for revision."""
+    Mission.objects.filter(pk=mission.pk).update(submitted_at=timezone.now())
+    mission.refresh_from_db()
+    return mission
+
+
 def status_of(mission) -> str:
     mission.refresh_from_db()
     return mission.status
@@ -35,8 +43,8 @@ def status_of(mission) -> str:
 @pytest.fixture
 def pakistan_and_nepal(cast):
     return {
-        "pak": make_mission("PAK", title="Pakistan flood coordination"),
-        "npl": make_mission("NPL", title="Nepal earthquake coordination"),
+        "pak": make_mission("PAK", title="Pakistan flood coordination", status="submitted"),
+        "npl": make_mission("NPL", title="Nepal earthquake coordination", status="submitted"),
     }
 
 
@@ -97,7 +105,7 @@ class TestMissionList:
 
     def test_unknown_status_filter_is_ignored_and_lists_everything(self, client, cast):
         missions = {make_mission("PAK", status=s).pk for s in ("draft", "submitted")}
-        client.force_login(cast["hcss"])
+        client.force_login(cast["rc_hc_pakistan"])
         response = client.get(LIST_URL, {"status": "no-such-status"})
         assert response.status_code == 200
         assert listed(response) == missions
@@ -113,13 +121,13 @@ class TestMissionList:
         client.force_login(cast["hcss"])
         client.get(LIST_URL)  # warm per-process caches (content types) before counting
         for index in range(5):
-            make_mission("PAK" if index % 2 else "NPL", complete=False)
+            make_mission("PAK" if index % 2 else "NPL", status="in_triage", complete=False)
         with CaptureQueriesContext(connection) as five:
             response = client.get(LIST_URL)
         assert len(listed(response)) == 5
 
         for index in range(45):
-            make_mission("PAK" if index % 2 else "NPL", complete=False)
+            make_mission("PAK" if index % 2 else "NPL", status="in_triage", complete=False)
         with CaptureQueriesContext(connection) as fifty:
             response = client.get(LIST_URL)
         assert len(listed(response)) == 50
@@ -146,7 +154,7 @@ class TestMissionDetail:
 
     def test_a_mission_with_no_requester_still_shows(self, client, cast):
         mission = make_mission("PAK", requested_by=None)
-        client.force_login(cast["hcss"])
+        client.force_login(cast["rc_hc_pakistan"])
         response = client.get(detail_url(mission))
         assertContains(response, "<dt>Requested by</dt><dd>—</dd>", html=True)
 
@@ -195,7 +203,7 @@ class TestMissionDetail:
         assertContains(response, "<li>State the objectives of the mission.</li>", html=True)
 
     def test_hcss_sees_no_submit_button_on_a_draft(self, client, cast, new_mission):
-        mission = new_mission("PAK")
+        mission = returned(new_mission("PAK"))
         client.force_login(cast["hcss"])
         response = client.get(detail_url(mission))
         assert response.status_code == 200
@@ -297,7 +305,7 @@ class TestTakingAStep:
     def test_hcss_without_the_submit_permission_is_told_so_and_nothing_changes(
         self, client, cast, new_mission
     ):
-        mission = new_mission("PAK")
+        mission = returned(new_mission("PAK"))
         client.force_login(cast["hcss"])
         response = client.post(transition_url(mission, "submit"), {"expected_status": "draft"})
         assertContains(response, "You may not take the step", status_code=403)
@@ -429,3 +437,46 @@ class TestDraftsNeverSubmittedAreTheCountrysAlone:
         client.force_login(cast["hcss"])
         assert client.get(f"/missions/{mission.pk}/").status_code == 404
         assert mission.title not in client.get("/missions/").content.decode()
+
+
+@pytest.mark.django_db
+class TestGlobalRolesSeeByRule:
+    def test_a_new_mission_writes_no_permission_rows_for_the_global_roles(self, cast):
+        from missions.models import MissionGroupObjectPermission
+
+        mission = make_mission("PAK")
+        groups = set(
+            MissionGroupObjectPermission.objects.filter(content_object=mission).values_list(
+                "group__name", flat=True
+            )
+        )
+        assert groups and all(":country=" in name for name in groups)
+        # As many rows whatever the number of global-role users and groups.
+        for index in range(5):
+            role_grant(UserFactory(username=f"hcss-{index}"), Role.HCSS)
+        again = make_mission("NPL")
+        assert (
+            MissionGroupObjectPermission.objects.filter(content_object=again).count()
+            == MissionGroupObjectPermission.objects.filter(content_object=mission).count()
+        )
+
+    def test_a_global_roles_list_reads_no_permission_table(self, client, cast):
+        make_mission("PAK", status="submitted")
+        client.force_login(cast["task_team"])
+        client.get(LIST_URL)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(LIST_URL)
+        mission_queries = [q["sql"] for q in queries if "missions_mission" in q["sql"]]
+        assert mission_queries
+        assert not any("objectpermission" in sql.lower() for sql in mission_queries)
+
+    def test_global_roles_hold_their_steps_by_rule(self, cast):
+        from missions.workflow import holds
+
+        mission = make_mission("NPL", status="submitted")
+        assert holds(cast["hcss"], "triage_mission", mission)
+        assert not holds(cast["hcss"], "decide_mission", mission)
+        assert holds(cast["task_team"], "decide_mission", mission)
+        assert holds(cast["gcc"], "plan_mission", mission)
+        assert not holds(cast["gcc"], "submit_mission", mission)
+        assert not holds(cast["hcss"], "triage_mission", make_mission("NPL"))  # never submitted

@@ -16,6 +16,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from clusters.models import Country, CountryCluster, GlobalCluster, Organisation
@@ -138,7 +139,9 @@ class TestTheReport:
         text = pdf_text(document)
         flat = squeezed(text)
         assert "Follow-up status report" in text
-        assert squeezed(f"Status report 1, as of {timezone.localdate():%-d %B %Y}") in flat
+        # Dates print in the language's own format (en-gb: "2 Dec 2026").
+        as_of = date_format(timezone.localdate())
+        assert squeezed(f"Status report 1, as of {as_of}") in flat
         # Overall: 1 of 4 followed points done; drafts are not followed.
         assert squeezed("1 of 4 action points done (25%)") in flat
         assert "PointDraftGolf" not in flat
