@@ -333,6 +333,8 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
     list_select_related = ["country"]
     search_fields = ["title", "country__name", "country__code", "objectives", "issues"]
     date_hierarchy = "created_at"
+    # No second count of the whole scope beside the filtered one ("N of M"): one count a page.
+    show_full_result_count = False
     inlines = [TransitionLogInline]
     fieldsets = [
         (
@@ -382,13 +384,9 @@ class MissionAdmin(MissionDeskMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # The one scope of the list, its counts and the autocomplete (e.g. a follow-up's
+        # parent): Django's autocomplete searches this queryset, so it is not ANDed again.
         return missions_visible_to(request.user)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Autocomplete (e.g. a follow-up's parent) searches only what the user may see.
-        return super().get_search_results(
-            request, queryset & self.get_queryset(request), search_term
-        )
 
     @admin.display(description=gettext_lazy("Days since submission"), ordering="submitted_at")
     def days_since_submission(self, obj):

@@ -15,8 +15,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,15 +101,29 @@ def scores_by(member, mission: Mission) -> dict[int, int]:
 
 
 def _score_annotations() -> dict:
-    active = Q(scores__criterion__active=True)
+    """Each request's score sum and number of scorers, aggregated per mission in subqueries:
+    the board never groups its whole mission rows with every score."""
+    active = (
+        Score.objects.filter(mission=OuterRef("pk"), criterion__active=True)
+        .order_by()
+        .values("mission")
+    )
     share = (
-        Cast(F("scores__criterion__weight"), FloatField())
-        * Cast(F("scores__value"), FloatField())
-        / Cast(F("scores__criterion__scale_max"), FloatField())
+        Cast(F("criterion__weight"), FloatField())
+        * Cast(F("value"), FloatField())
+        / Cast(F("criterion__scale_max"), FloatField())
     )
     return {
-        "score_sum": Sum(share, filter=active),
-        "scored_by": Count("scores__member", filter=active, distinct=True),
+        "score_sum": Subquery(
+            active.annotate(total=Sum(share)).values("total")[:1], output_field=FloatField()
+        ),
+        "scored_by": Coalesce(
+            Subquery(
+                active.annotate(members=Count("member", distinct=True)).values("members")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
     }
 
 

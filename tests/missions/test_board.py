@@ -326,3 +326,15 @@ class TestBoardPages:
         for _ in range(45):
             make_mission("NPL", status="deferred")
         assert count() == few
+
+
+def test_the_board_aggregates_the_scores_per_request_not_the_whole_mission_rows(cast):
+    """The scores are summed per mission in subqueries: the board's query does not group the
+    full mission rows (with every column) with every score row."""
+    make_mission("PAK", status="with_task_team")
+    with CaptureQueriesContext(connection) as queries:
+        task_team_board(cast["task_team"])
+    [board] = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
+    outer = board[board.rindex('FROM "missions_mission"') :]
+    assert "GROUP BY" not in outer
+    assert board.count("SUM(") == 1 and "(SELECT" in board
