@@ -26,6 +26,11 @@ class Lesson(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The newest lessons, of a country or of all: lists and the planning page's.
+            models.Index(fields=["country", "-created_at", "-id"], name="lesson_country_newest"),
+            models.Index(fields=["-created_at", "-id"], name="lesson_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title

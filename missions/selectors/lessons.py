@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from clusters.models import Country, GlobalCluster, Role
@@ -127,19 +127,20 @@ def lessons_for_planning(mission: Mission, user, limit: int = 8) -> list[Lesson]
     """What earlier missions learnt, for the team planning `mission`.
 
     Lessons of other missions that `user` may read: the same country first, then missions of
-    the same type, then the rest; newest first within each group.
+    the same type, then the rest; newest first within each group. Each group is its own
+    query that stops at `limit` on the (country, created_at) and created_at indexes, rather
+    than ranking every lesson there is.
     """
-    lessons = (
-        lessons_visible_to(user)
-        .exclude(mission_id=mission.pk)
-        .annotate(
-            closeness=Case(
-                When(country_id=mission.country_id, then=Value(0)),
-                When(mission__mission_type=mission.mission_type, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("closeness", "-created_at", "-pk")
+    visible = lessons_visible_to(user).exclude(mission_id=mission.pk).order_by("-created_at", "-pk")
+    elsewhere = visible.exclude(country_id=mission.country_id)
+    groups = (
+        visible.filter(country_id=mission.country_id),
+        elsewhere.filter(mission__mission_type=mission.mission_type),
+        elsewhere.exclude(mission__mission_type=mission.mission_type),
     )
-    return lessons_mark_missions(user, _for_display(lessons)[:limit])
+    chosen: list[Lesson] = []
+    for group in groups:
+        if len(chosen) >= limit:
+            break
+        chosen += _for_display(group)[: limit - len(chosen)]
+    return lessons_mark_missions(user, chosen)

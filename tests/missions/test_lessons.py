@@ -129,7 +129,8 @@ class TestRecordingALesson:
 
     @pytest.mark.parametrize("status", ["draft", "submitted", "in_triage"])
     def test_a_request_not_yet_through_triage_takes_no_lesson(self, client, cast, status):
-        mission = make_mission("PAK", status=status)
+        # Submitted once (the draft: returned for revision), so the GCC sees it.
+        mission = make_mission("PAK", status=status, submitted_at=timezone.now())
         with pytest.raises(ValidationError, match="through triage"):
             lesson_add(mission, cast["gcc"], **FORM)
 
