@@ -273,6 +273,12 @@ class Trend:
     def scores(self) -> list[tuple[Round, int | None]]:
         return [(p.round, p.score) for p in self.pictures]
 
+    @property
+    def table(self) -> list[tuple[TrendRow, list[tuple[Round, int | None]]]]:
+        """Each row with every score beside its round, so a cell can name its column."""
+        rounds = [p.round for p in self.pictures]
+        return [(row, list(zip(rounds, row.scores, strict=True))) for row in self.rows]
+
 
 def trend_of(pictures: list[RoundPicture]) -> Trend:
     """The rows of a trend from pictures ordered oldest first; titles are the newest's."""

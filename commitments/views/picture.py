@@ -204,7 +204,8 @@ def across_view(request: HttpRequest) -> HttpResponse:
                 "cluster": row.cluster,
                 "pictures": row.trend.pictures,
                 "latest": pic,
-                "cells": [by_code.get(item.code) for item in columns],
+                # Each figure beside its column's item, so that a cell can name its column.
+                "cells": [(item, by_code.get(item.code)) for item in columns],
             }
         )
     global_clusters = sorted(

@@ -292,7 +292,7 @@ def nomination_withdraw_view(request: HttpRequest, pk: int, nomination_pk: int) 
         messages.error(
             request,
             _("This nomination is %(status)s: it can no longer be withdrawn.")
-            % {"status": current.status_in_sentence},
+            % {"status": current.get_status_display().lower()},
         )
         return redirect("missions:nomination", pk=mission.pk, nomination_pk=current.pk)
     form = WithdrawForm(_posted(request))

@@ -1338,7 +1338,7 @@ def test_no_page_and_no_admin_page_tells_who_voted_for_whom(client, mission, tea
             for voter, choice in scenario:
                 vote(mission, team, voter, candidates[choice])
             while_open = look()
-            assert "amina for Pakistan floods" in while_open[admin_pages[0]]
+            assert "Amina for Pakistan floods" in while_open[admin_pages[0]]
             assert while_open["gcc"].count('<td data-label="Voted">Voted</td>') == 4
             for name, html in while_open.items():
                 # No count while the round is open, for anyone.
