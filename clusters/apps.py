@@ -11,12 +11,12 @@ class ClustersConfig(AppConfig):
     verbose_name = _("Reference data and roles")
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
         # The audit log hears of sign-ins, admin changes and password changes from Django
         # (receivers); a user's chosen language follows them into each new session (language).
         from clusters import language, receivers  # noqa: F401
 
         # A person reads as their name everywhere Django prints one (the admin's lists,
         # choices and links), as on the site; the username only for those who have no name.
-        from django.contrib.auth import get_user_model
-
         get_user_model().__str__ = _person
