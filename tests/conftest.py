@@ -15,6 +15,7 @@ import pytest
 from axes.backends import AxesStandaloneBackend
 from django.db import connection
 from django.test.client import ClientMixin
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,6 +38,16 @@ def verified_device(user) -> TOTPDevice:
     """A confirmed authenticator of `user`'s: theirs, or one made for the test."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name="Test authenticator")
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_sites_language():
+    """The test client runs requests in the test's own thread, and Django's LocaleMiddleware
+    leaves the language it activated for a request active after it: a test that asked for a
+    page in Chinese would leave the next test reading the reference data in Chinese."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
