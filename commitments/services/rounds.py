@@ -20,9 +20,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from clusters.language import languages_of
 from clusters.models import CountryCluster, Organisation, Role, RoleAssignment
 from clusters.notices import notify
 from commitments.models import (
@@ -49,10 +50,12 @@ LONGEST_ROUND = datetime.timedelta(days=366)
 REMINDER_DAYS = {RoundReminder.Kind.SOON: 7, RoundReminder.Kind.LAST_DAYS: 2}
 
 
-def render_notice(template: str, context: dict) -> tuple[str, str]:
-    """The subject and body of a notice from `commitments/email/<template>`."""
-    subject = render_to_string(f"commitments/email/{template}_subject.txt", context)
-    body = render_to_string(f"commitments/email/{template}.txt", context).strip()
+def render_notice(template: str, context: dict, language: str) -> tuple[str, str]:
+    """The subject and body of a notice from `commitments/email/<template>`, in `language`
+    (the recipients')."""
+    with translation.override(language):
+        subject = render_to_string(f"commitments/email/{template}_subject.txt", context)
+        body = render_to_string(f"commitments/email/{template}.txt", context).strip()
     return " ".join(subject.split()), body
 
 
@@ -168,16 +171,22 @@ def _tell_opened(round_: Round) -> None:
         users = people.get(assessment.organisation_id, [])
         if not users:
             continue
-        subject, body = render_notice(
-            "round_opened",
-            {
-                "round": round_,
-                "cluster": cluster,
-                "organisation": assessment.organisation,
-                "assessment_url": site_url(reverse("commitments:assessment", args=[assessment.pk])),
-            },
-        )
-        notify(users, f"commitments:round:{round_.pk}:opened", subject, body)
+        languages = languages_of(users)
+        for language in sorted(set(languages.values())):
+            subject, body = render_notice(
+                "round_opened",
+                {
+                    "round": round_,
+                    "cluster": cluster,
+                    "organisation": assessment.organisation,
+                    "assessment_url": site_url(
+                        reverse("commitments:assessment", args=[assessment.pk])
+                    ),
+                },
+                language,
+            )
+            readers = [user for user in users if languages[user.pk] == language]
+            notify(readers, f"commitments:round:{round_.pk}:opened", subject, body)
 
 
 def round_close(round_: Round | int, user, comment: str = "") -> Round:
@@ -272,6 +281,7 @@ def _remind(assessment: SelfAssessment, kind: str, today: datetime.date) -> int:
     users = representatives(round_.country_cluster_id, [assessment.organisation_id]).get(
         assessment.organisation_id, []
     )
+    languages = languages_of(users)
     told = 0
     for user in users:
         with transaction.atomic():
@@ -293,6 +303,7 @@ def _remind(assessment: SelfAssessment, kind: str, today: datetime.date) -> int:
                         reverse("commitments:assessment", args=[assessment.pk])
                     ),
                 },
+                languages[user.pk],
             )
             notify(
                 [user],

@@ -55,6 +55,22 @@ def test_opening_tells_each_representative_of_an_invited_organisation_once(pakis
     assert sorted(m.to[0] for m in mailoutbox) == sorted([pakistan.partner.email, second.email])
 
 
+def test_each_representative_is_told_in_their_language(pakistan):
+    from clusters.models import LanguagePreference
+
+    second = partner_of(pakistan.cluster, pakistan.organisations[0], "partner-pak-fr")
+    LanguagePreference.objects.create(user=second, language="fr")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        round_ = opening(
+            pakistan.cluster, pakistan.coordinator, organisations=pakistan.organisations[:1]
+        )
+    told = Notification.objects.filter(event=f"commitments:round:{round_.pk}:opened")
+    english, french = told.get(user=pakistan.partner), told.get(user=second)
+    assert "Minimum Commitments" in english.subject
+    assert "Minimum Commitments" not in french.subject
+    assert "Santé" in french.subject  # the cluster's name in French too
+
+
 def test_a_partner_sees_the_cluster_but_may_not_open_a_round(pakistan):
     with pytest.raises(PermissionDenied, match="Only the cluster's coordinator opens a round"):
         opening(pakistan.cluster, pakistan.partner)
