@@ -28,6 +28,7 @@ from clusters.language import language_for, languages_of
 from clusters.models import Role
 from formats.text import fit
 from missions.models import Mission, Notification, TransitionLog
+from missions.selectors.missions import COUNTRY_ROLES
 from missions.workflow import DECISION_TRANSITIONS, Hook, on_transition
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,6 @@ NOTICE_RECIPIENTS: dict[str, tuple[str, ...]] = {
     "decline": (Role.RC_HC, Role.HCT_MEMBER),
     "defer": (Role.RC_HC, Role.HCT_MEMBER),
 }
-COUNTRY_ROLES = (Role.RC_HC, Role.HCT_MEMBER)
 
 
 def recipients(mission: Mission, roles: tuple[str, ...]):
