@@ -415,6 +415,13 @@ def main() -> int:
         args.scales = [*args.scales, 100_000]
 
     setup_test_environment()
+    # A server renders templates without the test hook: it sends a signal per template for
+    # which the test Client copies the whole context (a third of a page with includes in a
+    # loop, and none of it in production).
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    Template._render = _TestState.saved_data.template_render
     # django-axes logs every force_login at INFO: hundreds of lines between the figures.
     logging.getLogger("axes").setLevel(logging.WARNING)
     # Keep one connection across requests, as the test client does in tests, so that a

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.utils import timezone
 
 from clusters.models import Country, CountryCluster, GlobalCluster, Organisation, Role
@@ -419,6 +420,16 @@ def seed_missions(cast: Cast, total: int) -> None:
             )
     ActionPoint.objects.bulk_create(points, batch_size=BATCH)
     cast.seeded = stop
+    analyze()
+
+
+def analyze() -> None:
+    """Fresh statistics after a bulk load, as autovacuum gathers them soon after one on a
+    server: without them PostgreSQL plans for the tables' old sizes (a scan of 100,000 points
+    planned as 20,000)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def add_global_users(count: int) -> None:

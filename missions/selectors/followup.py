@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,7 +26,7 @@ from missions.models import (
     ProgressUpdate,
 )
 from missions.models.followup import LIVE_POINT_STATES, PointStatus
-from missions.selectors.missions import missions_led_by, missions_served_by
+from missions.selectors.missions import missions_on_team_of
 
 # The roles that follow every mission's points.
 ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
@@ -59,18 +61,27 @@ def action_points_visible_to(user) -> QuerySet[ActionPoint]:
         return ActionPoint.objects.none()
     if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
         return ActionPoint.objects.all()
-    # Each branch is an IN over an indexed foreign key (mission, owner, plan), so that the
-    # database reads only the user's rows, not every point of every mission.
-    return ActionPoint.objects.filter(
-        Q(mission__in=_team_mission_ids(user))
-        | Q(owner=user)
-        | Q(mission__in=Mission.objects.filter(country__in=_country_ids(user)).values("pk"))
-        | Q(
+    return ActionPoint.objects.filter(pk__in=_visible_point_ids(user))
+
+
+def _visible_point_ids(user) -> QuerySet:
+    """The ids of the points `user` sees other than by a global role: a UNION of one indexed
+    lookup per way of seeing them (mission, owner, country, plan). An OR of the same
+    branches defeats every index and reads all the points of all the missions."""
+    branches = (
+        ActionPoint.objects.filter(mission__in=_team_mission_ids(user)),
+        ActionPoint.objects.filter(owner=user),
+        ActionPoint.objects.filter(
+            mission__in=Mission.objects.filter(country__in=_country_ids(user)).values("pk")
+        ),
+        ActionPoint.objects.filter(
             plan__in=ImprovementPlan.objects.filter(
                 country_cluster__global_cluster__in=_focal_cluster_ids(user)
             ).values("pk")
-        )
+        ),
     )
+    first, *rest = (branch.order_by().values("pk") for branch in branches)
+    return first.union(*rest)
 
 
 def plans_visible_to(user) -> QuerySet[ImprovementPlan]:
@@ -156,6 +167,10 @@ class TrackerFilters:
     overdue: bool = False
 
 
+# The order of every list of points: what is due first.
+POINT_ORDER = ("due_on", "mission_id", "number")
+
+
 def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
     """The columns every list of points shows, in a fixed number of queries."""
     return (
@@ -170,7 +185,17 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
         )
         .prefetch_related("clusters")
         .annotate(
-            update_count=Count("updates", distinct=True),
+            # Subqueries, not a join and GROUP BY over every column of every point.
+            update_count=Coalesce(
+                Subquery(
+                    ProgressUpdate.objects.filter(point=OuterRef("pk"))
+                    .order_by()
+                    .values("point")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
             # Whether the owner is on the team (so someone else verifies): one subquery.
             owner_on_team=Exists(
                 MissionUserObjectPermission.objects.filter(
@@ -180,15 +205,31 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
                 )
             ),
         )
-        .order_by("due_on", "mission_id", "number")
+        .order_by(*POINT_ORDER)
     )
+
+
+def points_page(points: QuerySet[ActionPoint], number, per_page: int) -> Page:
+    """Page `number` of `points`, each with the columns of `for_display`.
+
+    The page's ids come first, from the narrow query, so the database picks the user's points
+    by index. Their columns follow by primary key. A single query that joins every displayed
+    table to the scope is past PostgreSQL's join_collapse_limit: it joins all the points of
+    all the missions before it narrows them."""
+    page = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
+    page = page.get_page(number)
+    ids = list(page.object_list)
+    rows = {point.pk: point for point in for_display(ActionPoint.objects.filter(pk__in=ids))}
+    page.object_list = [rows[pk] for pk in ids]
+    return page
 
 
 def tracker_points(
     user, filters: TrackerFilters, mission: Mission | None = None
 ) -> QuerySet[ActionPoint]:
     """The points of the tracker: in the user's scope, the mission's (or all of the user's
-    missions'), narrowed by the filters."""
+    missions'), narrowed by the filters; `for_display` adds the columns of a page. Each
+    filter keeps one row per point (no join), so the figures count without DISTINCT."""
     points = action_points_visible_to(user)
     if mission is not None:
         points = points.filter(mission=mission)
@@ -197,19 +238,23 @@ def tracker_points(
     if filters.addressee:
         points = points.filter(addressee_kind=filters.addressee)
     if filters.cluster:
-        points = points.filter(clusters=filters.cluster)
+        points = points.filter(
+            pk__in=ActionPoint.clusters.through.objects.filter(
+                globalcluster=filters.cluster
+            ).values("actionpoint")
+        )
     if filters.level:
         points = points.filter(level=filters.level)
     if filters.due_before:
         points = points.filter(due_on__lte=filters.due_before)
     if filters.overdue:
         points = points.filter(status__in=LIVE_POINT_STATES, due_on__lt=timezone.localdate())
-    return for_display(points.distinct())
+    return points
 
 
 def tracker_missions(user) -> QuerySet[Mission]:
     """The missions whose points the user tracks as leader or team member."""
-    return (missions_led_by(user) | missions_served_by(user)).distinct()
+    return missions_on_team_of(user)
 
 
 def status_by_addressee(points: QuerySet[ActionPoint]) -> list[dict]:
@@ -217,7 +262,7 @@ def status_by_addressee(points: QuerySet[ActionPoint]) -> list[dict]:
     rows = (
         points.order_by()
         .values("addressee_kind", "status")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by("addressee_kind", "status")
     )
     labels = dict(ActionPoint.Addressee.choices)
@@ -248,7 +293,7 @@ def done_by_month(points: QuerySet[ActionPoint], months: int = 12) -> list[tuple
         .order_by()
         .annotate(month=TruncMonth("done_at"))
         .values("month")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .values_list("month", "n")
     )
     found = {
@@ -265,25 +310,26 @@ def done_by_month(points: QuerySet[ActionPoint], months: int = 12) -> list[tuple
 
 def my_action_points(user) -> QuerySet[ActionPoint]:
     """The points `user` owns, still to do first, then the rest."""
-    return for_display(ActionPoint.objects.filter(owner=user))
+    return ActionPoint.objects.filter(owner=user).order_by(*POINT_ORDER)
 
 
 def my_counts(user, today: datetime.date | None = None) -> dict:
     """For the home page: how many of my points are open, due within a week, overdue."""
     today = today or timezone.localdate()
-    live = Q(owner=user, status__in=LIVE_POINT_STATES)
-    return ActionPoint.objects.aggregate(
-        open=Count("pk", filter=live),
+    # The user's live points first (the owner/status index), then the counts over those.
+    live = ActionPoint.objects.filter(owner=user, status__in=LIVE_POINT_STATES)
+    return live.aggregate(
+        open=Count("pk"),
         due_soon=Count(
-            "pk", filter=live & Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(7))
+            "pk", filter=Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(7))
         ),
-        overdue=Count("pk", filter=live & Q(due_on__lt=today)),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
     )
 
 
 def plan_points(plan: ImprovementPlan, user) -> QuerySet[ActionPoint]:
     """The plan's points that `user` may see."""
-    return for_display(action_points_visible_to(user).filter(plan=plan))
+    return action_points_visible_to(user).filter(plan=plan)
 
 
 def plan_progress(plan: ImprovementPlan) -> dict:

@@ -3,7 +3,7 @@ comes through `missions_visible_to`: scope lives here and nowhere else."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
@@ -107,22 +107,30 @@ def mission_for_update(user, mission: Mission | int) -> Mission:
     return current
 
 
-def _holding(user, codename: str):
-    return Exists(
-        MissionUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), user=user, permission__codename=codename
-        )
+def _held_by(user, *codenames: str) -> Q:
+    """The missions on which `user` holds one of `codenames` in their own name: an IN over
+    their few permission rows, which the database reads first (an EXISTS per mission would
+    test every mission in scope)."""
+    return Q(
+        pk__in=MissionUserObjectPermission.objects.filter(
+            user=user, permission__codename__in=codenames
+        ).values("content_object")
     )
 
 
 def missions_served_by(user) -> QuerySet[Mission]:
     """The missions whose team `user` is on (in their scope, as always)."""
-    return missions_visible_to(user).filter(_holding(user, "serve_on_mission"))
+    return missions_visible_to(user).filter(_held_by(user, "serve_on_mission"))
 
 
 def missions_led_by(user) -> QuerySet[Mission]:
     """The missions `user` leads."""
-    return missions_visible_to(user).filter(_holding(user, "lead_mission"))
+    return missions_visible_to(user).filter(_held_by(user, "lead_mission"))
+
+
+def missions_on_team_of(user) -> QuerySet[Mission]:
+    """The missions `user` leads or is on the team of."""
+    return missions_visible_to(user).filter(_held_by(user, "serve_on_mission", "lead_mission"))
 
 
 def missions_to_vote_in(user) -> QuerySet[Mission]:

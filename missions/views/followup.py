@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +49,7 @@ from missions.models.followup import POINT_TRANSITIONS, PointStatus
 from missions.selectors.followup import (
     action_points_visible_to,
     done_by_month,
+    for_display,
     get_evidence_for,
     get_plan_for,
     get_point_for,
@@ -59,6 +59,7 @@ from missions.selectors.followup import (
     plan_progress,
     plans_visible_to,
     point_history,
+    points_page,
     status_by_addressee,
     tracker_missions,
     tracker_points,
@@ -103,8 +104,8 @@ NOT_OFFERED = {"carry"}
 MISSION_STEPS = ("leave_country", "close")
 
 
-def _page(request: HttpRequest, items: QuerySet):
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, points: QuerySet):
+    return points_page(points, request.GET.get("page"), PAGE_SIZE)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -653,7 +654,7 @@ def _export(request: HttpRequest) -> tuple[list, list, str]:
         mission = get_mission_for(request.user, mission_pk)
     points = tracker_points(request.user, TrackerFilterForm(request.GET or None).filters(), mission)
     header = [str(title) for title, _value in EXPORT_COLUMNS]
-    rows = [[value(point) for _title, value in EXPORT_COLUMNS] for point in points]
+    rows = [[value(point) for _title, value in EXPORT_COLUMNS] for point in for_display(points)]
     name = "action-points"
     if mission is not None:
         name += f"-{slugify(mission.title)[:60] or mission.pk}"
@@ -728,6 +729,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     events = []
     points = (
         my_action_points(user)
+        .select_related("mission")
         .filter(due_on__isnull=False)
         .exclude(status__in=(PointStatus.DROPPED, PointStatus.CARRIED))
     )

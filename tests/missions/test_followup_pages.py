@@ -772,6 +772,31 @@ def test_the_query_count_does_not_grow_with_the_points(client, cast, mission, ow
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
+def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
+    client, cast, mission, owner
+):
+    """The scope is a UNION of one indexed lookup per way of seeing a point (an OR of them
+    reads every point of every mission); the page's columns are joined to its 50 ids only,
+    with no GROUP BY or DISTINCT over whole rows."""
+    bulk_points(mission, owner, 1, 60)
+    client.force_login(cast["leader"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker"))
+    assert len(response.context["page"].object_list) == 50
+    points = [
+        q["sql"] for q in queries.captured_queries if 'FROM "missions_actionpoint"' in q["sql"]
+    ]
+    scoped = [sql for sql in points if "UNION" in sql]
+    assert len(scoped) >= 3  # the count, the page's ids, the figures
+    for sql in scoped:
+        outer = sql.split("UNION")[0].split("WHERE")[0]
+        assert "DISTINCT" not in outer and "JOIN" not in outer, sql
+    (columns,) = [sql for sql in points if '"missions_actionpoint"."text"' in sql]
+    assert "UNION" not in columns and "DISTINCT" not in columns
+    assert 'GROUP BY "missions_actionpoint"' not in columns
+    assert '"missions_actionpoint"."id" IN (' in columns
+
+
 # The tracker's figures ----------------------------------------------------------------------
 
 
