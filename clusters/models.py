@@ -13,8 +13,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+class ChoiceLabels:
+    """`get_FOO_display` at the cost of one translation. Django's builds a dict of every
+    choice at each call and hashes each lazy label, a translation apiece: fourteen for a
+    mission's state, on every row of every list."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        for choice, label in field.flatchoices:
+            if choice == value:
+                return force_str(label, strings_only=True)
+        return force_str(value, strings_only=True)
 
 
 class Country(models.Model):

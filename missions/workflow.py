@@ -432,19 +432,23 @@ class Machine:
             return []
         return [item for guard in meta.conditions for item in guard.missing(obj)]
 
-    def options(self, obj, user) -> list[dict]:
-        """The transitions `user` may take from `obj`'s state, with what each still lacks."""
+    def options(self, obj, user, known_missing: dict | None = None) -> list[dict]:
+        """The transitions `user` may take from `obj`'s state, with what each still lacks.
+        `known_missing` holds what the caller's page has already found missing for some
+        transitions, so that their guards are not evaluated twice."""
+        known_missing = known_missing or {}
         options = []
         for name in self.transitions:
             meta = self.meta(obj, name)
             if meta is None or not meta.has_perm(obj, user):
                 continue
+            missing = known_missing[name] if name in known_missing else self.missing(obj, name)
             options.append(
                 {
                     "name": name,
                     "label": meta.custom.get("label", name),
                     "inputs": meta.custom.get("inputs", ()),
-                    "missing": self.missing(obj, name),
+                    "missing": missing,
                 }
             )
         return options

@@ -121,10 +121,13 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt on an account or from an address that is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # guardian's object permissions, read once per request and object.
+    "missions.selectors.missions.RequestObjectPermissionBackend",
     # HCSS, the Task Team and the GCC on every submitted mission, by rule.
     "missions.selectors.missions.GlobalRoleBackend",
 ]
+# guardian looks for its own backend by name; the subclass above is it, caching per request.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 # Direct foreign-key permission tables: one indexed join instead of generic lookups.
 GUARDIAN_MONKEY_PATCH_USER = False
 ANONYMOUS_USER_NAME = None

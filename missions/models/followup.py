@@ -19,7 +19,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from clusters.models import CountryCluster, GlobalCluster, Organisation
+from clusters.models import ChoiceLabels, CountryCluster, GlobalCluster, Organisation
 from missions.workflow import Guard, Machine, Missing, TransitionLogBase, holds
 
 
@@ -158,7 +158,7 @@ def awaits_verification(point: ActionPoint) -> list[Missing]:
     return []
 
 
-class ActionPoint(ConcurrentTransitionMixin, models.Model):
+class ActionPoint(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     """One recommendation of a mission, followed until it is done, dropped or carried."""
 
     class Level(models.TextChoices):

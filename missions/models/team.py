@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
+
 
 class Invitation(models.Model):
     """The GCC invites one global cluster or one cross-cutting issue to a mission.
@@ -73,7 +75,7 @@ class Grade(models.IntegerChoices):
     D2 = 7, _("D-2 or above")
 
 
-class Nomination(models.Model):
+class Nomination(ChoiceLabels, models.Model):
     """A focal point proposes a participant; the GCC accepts (they join the team) or declines.
 
     A participant represents one or more clusters or cross-cutting issues, not their agency:

@@ -3,13 +3,24 @@ comes through `missions_visible_to`: scope lives here and nowhere else."""
 
 from __future__ import annotations
 
+import itertools
+
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.utils.translation import gettext as _
+from guardian.backends import ObjectPermissionBackend, check_support
+from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from clusters.models import Role, RoleAssignment
-from missions.models import MISSION, Mission, MissionUserObjectPermission
+from missions.models import (
+    MISSION,
+    Mission,
+    MissionGroupObjectPermission,
+    MissionUserObjectPermission,
+)
 from missions.workflow import Missing, MissionNotFound, Status, holds
 
 # The roles that hold a country (its RC/HC office and HCT), and see its drafts.
@@ -59,6 +70,47 @@ class GlobalRoleBackend:
         if obj.status == Status.DRAFT and obj.submitted_at is None:
             return False
         return codename in global_codenames(user_obj)
+
+
+# Bumped whenever an object permission row or a user's groups change in this process: the
+# permissions remembered on a user object are then read again.
+_permissions_changed = itertools.count()
+_generation = next(_permissions_changed)
+
+
+def permissions_changed(**_kwargs) -> None:
+    """Forget every user's remembered object permissions (a signal receiver)."""
+    global _generation
+    _generation = next(_permissions_changed)
+
+
+for _model in (MissionUserObjectPermission, MissionGroupObjectPermission):
+    post_save.connect(permissions_changed, sender=_model, dispatch_uid=f"icsm-perms-{_model}")
+    post_delete.connect(permissions_changed, sender=_model, dispatch_uid=f"icsm-del-{_model}")
+m2m_changed.connect(
+    permissions_changed, sender=get_user_model().groups.through, dispatch_uid="icsm-groups"
+)
+
+
+class RequestObjectPermissionBackend(ObjectPermissionBackend):
+    """guardian's object permissions, read once per user object and object.
+
+    guardian's own backend reads a user's permissions on the object again at every check
+    (two queries), and a page asks about the same mission many times. As Django's
+    ModelBackend keeps model permissions on the user object, this keeps one checker there
+    for the request; a change of permission rows or groups makes it start afresh.
+    """
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        support, user_obj = check_support(user_obj, obj)
+        if not support:
+            return False
+        checker = getattr(user_obj, "_icsm_checker", None)
+        if checker is None or checker.icsm_generation != _generation:
+            checker = ObjectPermissionChecker(user_obj)
+            checker.icsm_generation = _generation
+            user_obj._icsm_checker = checker
+        return checker.has_perm(perm, obj)
 
 
 def missions_visible_to(user) -> QuerySet[Mission]:
@@ -164,6 +216,7 @@ def transition_missing(mission: Mission, name: str) -> list[Missing]:
     return MISSION.missing(mission, name)
 
 
-def transitions_for(mission: Mission, user) -> list[dict]:
-    """The transitions `user` may take from the mission's state, with what each still lacks."""
-    return MISSION.options(mission, user)
+def transitions_for(mission: Mission, user, known_missing: dict | None = None) -> list[dict]:
+    """The transitions `user` may take from the mission's state, with what each still lacks
+    (`known_missing`: what a page has already found missing, by transition)."""
+    return MISSION.options(mission, user, known_missing)

@@ -36,6 +36,7 @@ def readiness(mission: Mission) -> list[dict]:
                 "url": reverse(url_name, args=[mission.pk]),
                 "done": not missing,
                 "missing": [item.message for item in missing],
+                "missing_items": missing,
             }
         )
     return steps
@@ -53,6 +54,8 @@ def planning_overview(mission: Mission, user) -> dict:
     from missions.services.tor import tor_overview
 
     steps = readiness(mission)
+    # The checklist has evaluated confirm_ready's guards: the step offered reuses them.
+    known = {"confirm_ready": [item for step in steps for item in step["missing_items"]]}
     return {
         "tor": tor_overview(mission),
         "team": team_overview(mission),
@@ -63,7 +66,7 @@ def planning_overview(mission: Mission, user) -> dict:
         "ready": all(step["done"] for step in steps),
         "transitions": [
             t
-            for t in transitions_for(mission, user)
+            for t in transitions_for(mission, user, known)
             if t["name"] in ("start_planning", "confirm_ready")
         ],
         "lessons": lessons_for_planning(mission, user),

@@ -148,3 +148,28 @@ def test_the_page_runs_the_same_queries_for_3_and_30_participants(client, cast):
 
     small, large = build(3), build(30)
     assert count(small) == count(large)
+
+
+def test_the_page_evaluates_each_guard_of_confirm_ready_once(client, cast, monkeypatch):
+    from collections import Counter
+
+    from missions.workflow import Guard
+
+    mission = make_mission("PAK", status="in_planning")
+    make_ready_to_confirm(mission)
+    calls = Counter()
+    real = Guard.missing
+
+    def counted(self, obj):
+        calls[self.__name__] += 1
+        return real(self, obj)
+
+    monkeypatch.setattr(Guard, "missing", counted)
+    client.force_login(cast["gcc"])
+    response = client.get(planning_url(mission))
+    assert response.context["ready"]
+    assert [t["name"] for t in response.context["transitions"]] == ["confirm_ready"]
+    guards = Mission.confirm_ready._django_fsm.get_transition("in_planning").conditions
+    assert {name: calls[name] for name in (g.__name__ for g in guards)} == {
+        g.__name__: 1 for g in guards
+    }

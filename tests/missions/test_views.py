@@ -480,3 +480,42 @@ class TestGlobalRolesSeeByRule:
         assert holds(cast["gcc"], "plan_mission", mission)
         assert not holds(cast["gcc"], "submit_mission", mission)
         assert not holds(cast["hcss"], "triage_mission", make_mission("NPL"))  # never submitted
+
+
+class TestObjectPermissionsReadOncePerRequest:
+    def test_the_checks_on_one_mission_read_its_permissions_once(self, cast):
+        from missions.workflow import holds
+
+        mission = make_mission("PAK", status="submitted")
+        rc_hc = cast["rc_hc_pakistan"]
+        with CaptureQueriesContext(connection) as first:
+            assert holds(rc_hc, "view_mission", mission)
+            assert not holds(rc_hc, "decide_mission", mission)
+        with CaptureQueriesContext(connection) as after:
+            assert holds(rc_hc, "submit_mission", mission)
+            assert holds(rc_hc, "endorse_mission", mission)
+            assert not holds(rc_hc, "decide_mission", mission)
+            assert not holds(rc_hc, "plan_mission", mission)
+        assert 1 <= len(first) <= 4  # the rows of the user and of their groups, global roles
+        assert len(after) == 0
+
+    def test_a_permission_granted_in_the_same_request_is_seen(self, cast):
+        from missions.services.permissions import mission_leader_appoint, team_member_revoke
+        from missions.workflow import holds
+
+        mission = make_mission("PAK", status="in_planning")
+        member = UserFactory(username="newly-appointed")
+        assert not holds(member, "lead_mission", mission)
+        mission_leader_appoint(mission, member)
+        assert holds(member, "lead_mission", mission)
+        team_member_revoke(type("N", (), {"participant_id": member.pk, "mission_id": mission.pk}))
+        assert not holds(member, "lead_mission", mission)
+
+    def test_a_role_granted_in_the_same_request_is_seen(self, cast):
+        from missions.workflow import holds
+
+        mission = make_mission("NPL", status="submitted")
+        user = UserFactory(username="new-rc-hc")
+        assert not holds(user, "submit_mission", mission)
+        role_grant(user, Role.RC_HC, country=Country.objects.get(code="NPL"))
+        assert holds(user, "submit_mission", mission)
