@@ -148,12 +148,14 @@ def notify_written(users, event: str, subject: str, body: str, *, mission=None) 
     )
 
 
-def notify_many(items: list[tuple]) -> list[int]:
+def notify_many(items: list[tuple], languages: dict[int, str] | None = None) -> list[int]:
     """Many notices at once, each (user, mission, event, template, context): one insert for
     all (a sweep of reminders writes thousands). The events must be new: callers claim them
-    first. Returns the pks, e-mailed after commit."""
+    first. `languages`: each recipient's, by pk, when the caller has read them already.
+    Returns the pks, e-mailed after commit."""
     rows = []
-    languages = languages_of([user for user, *_rest in items])
+    if languages is None:
+        languages = languages_of([user for user, *_rest in items])
     for user, mission, event, template, context in items:
         context = {**context, "mission": mission}
         if mission is not None:

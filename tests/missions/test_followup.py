@@ -352,6 +352,22 @@ class TestReminders:
         assert remind_action_points(today()) == 1
         assert point.reminders.count() == 2
 
+    def test_a_sweep_reads_in_one_query_and_a_second_sends_nothing(
+        self, cast, mission, owner, django_assert_num_queries
+    ):
+        due = [self.point_due_in(cast, mission, owner, days) for days in (3, 0, -10, -40)]
+        mission_leader_appoint(mission, cast["leader"])
+        assert remind_action_points(today()) == 5  # four windows, the last one twice
+        assert {kind for point in due for kind in self.sent_kinds(point)} == {
+            "before",
+            "due",
+            "overdue",
+            "escalation",
+        }
+        # Every window and the escalation in one statement: nothing due is nothing else.
+        with django_assert_num_queries(1):
+            assert remind_action_points(today()) == 0
+
     def test_a_done_point_gets_nothing(self, cast, mission, owner):
         point = self.point_due_in(cast, mission, owner, 2)
         progress_post(point, owner, text="Done.", files=[pdf()])
