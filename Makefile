@@ -51,6 +51,6 @@ lock:
 # .mo files are committed: `make run` needs no gettext. Translate the new entries in each .po.
 LOCALES := fr es ar ru zh_Hans
 messages: install-dev
-	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete \
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --no-wrap \
 		--ignore=.venv --ignore=tests --ignore=bench --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from formats.charts import bar_chart
-
-# What a mission is and where it stands: the top of both the mission and the triage pages.
 from missions.admin.mission import (
     HEADER_FIELDS,
     REQUEST_FIELDSET,
@@ -20,6 +18,9 @@ from missions.admin.mission import (
     MissionDeskMixin,
     TransitionLogInline,
 )
+
+# What a mission is and where it stands: the top of both the mission and the triage pages.
+from missions.admin.scope import CountryInScopeFilter
 from missions.models import TriageRequest
 from missions.selectors.dashboard import TOP_COUNTRIES, dashboard_figures
 from missions.selectors.missions import missions_visible_to
@@ -77,13 +78,14 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
     list_display = ["title", "country", "mission_type", "status", "waiting"]
     list_filter = [
         TriageStatusFilter,
-        ("country", admin.RelatedOnlyFieldListFilter),
+        ("country", CountryInScopeFilter),
         "mission_type",
         WaitingTooLongFilter,
     ]
     list_select_related = ["country"]
     search_fields = ["title", "country__name", "country__code"]
     ordering = ["submitted_at", "pk"]
+    show_full_result_count = False
     actions = ["start_triage"]
     transition_names = ("start_triage", "return_for_revision", "forward")
     inlines = [TransitionLogInline]

@@ -241,6 +241,17 @@ class TestStartTriageAction:
             {"action": "start_triage", "_selected_action": [m.pk for m in missions]},
         )
 
+    def test_each_row_has_the_checkbox_the_action_reads(self, client, cast):
+        first = submitted(3)
+        client.force_login(cast["hcss"])
+        response = client.get(QUEUE_URL)
+        assertContains(
+            response,
+            f'<input type="checkbox" name="_selected_action" value="{first.pk}" '
+            f'class="action-select" aria-label="Select this object for an action - {first}">',
+            html=True,
+        )
+
     def test_moves_the_selected_submitted_requests_through_the_runner(self, client, cast):
         first, second = submitted(3), submitted(2, "NPL")
         client.force_login(cast["hcss"])
