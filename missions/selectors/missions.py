@@ -12,7 +12,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.backends import ObjectPermissionBackend, check_support
 from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import get_objects_for_user
 
 from clusters.models import Role, RoleAssignment
 from missions.models import (
@@ -124,10 +123,21 @@ def missions_visible_to(user) -> QuerySet[Mission]:
         # By rule, with no permission filter: every mission but the drafts of other countries.
         return Mission.objects.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
     # Object permissions only: a model-wide permission (e.g. the admin's) widens nothing.
-    visible = get_objects_for_user(
-        user, "missions.view_mission", klass=Mission, accept_global_perms=False
-    )
+    visible = Mission.objects.filter(pk__in=_viewable_ids(user))
     return visible.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
+
+
+def _viewable_ids(user) -> QuerySet:
+    """The missions `user` may see by object permission, in their own name or a group's
+    (their country's, an invited cluster's): a UNION of two indexed lookups. guardian's
+    get_objects_for_user ORs them, which makes the database test every mission."""
+    own = MissionUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_mission"
+    ).values("content_object")
+    groups = MissionGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="view_mission"
+    ).values("content_object")
+    return own.order_by().union(groups.order_by())
 
 
 def get_mission_for(user, pk, queryset: QuerySet[Mission] | None = None) -> Mission:

@@ -519,3 +519,19 @@ class TestObjectPermissionsReadOncePerRequest:
         assert not holds(user, "submit_mission", mission)
         role_grant(user, Role.RC_HC, country=Country.objects.get(code="NPL"))
         assert holds(user, "submit_mission", mission)
+
+
+def test_a_country_roles_list_reads_its_permission_rows_by_index(client, cast):
+    """Its own rows and its groups' rows, a UNION of two indexed lookups (an OR of them makes
+    the database test every mission), and the list the same as before."""
+    pakistan = make_mission("PAK", status="submitted")
+    make_mission("NPL", status="submitted")
+    client.force_login(cast["rc_hc_pakistan"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert listed(response) == {pakistan.pk}
+    scoped = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
+    assert scoped and all("UNION" in sql for sql in scoped)
+    assert not any(
+        "objectpermission" in sql.split("UNION")[0].split("WHERE", 1)[0] for sql in scoped
+    )
