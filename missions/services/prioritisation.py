@@ -152,12 +152,26 @@ class BoardRow:
         return bool(self.my_scores)
 
 
+BOARD_FIELDS = (
+    "title",
+    "mission_type",
+    "status",
+    "revision_questions",  # status_label asks whether a draft was returned
+    "submitted_at",
+    "revisit_on",
+    "country__code",
+    "country__name",
+)
+
+
 def _board_queryset(user) -> QuerySet[Mission]:
     latest = RankAdjustment.objects.filter(mission=OuterRef("pk")).order_by("-at", "-pk")
     return (
         missions_visible_to(user)
         .filter(status__in=BOARD_STATES)
         .select_related("country")
+        # What a row shows and ranks by: a request's long texts are read on its own page.
+        .only(*BOARD_FIELDS)
         .annotate(
             **_score_annotations(),
             adjustment=Subquery(latest.values("places")[:1]),

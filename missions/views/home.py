@@ -22,6 +22,7 @@ from missions.forms.mission import object_id
 from missions.models import Invitation, Notification, Score
 from missions.selectors.followup import my_counts
 from missions.selectors.missions import (
+    has_served,
     missions_led_by,
     missions_served_by,
     missions_to_vote_in,
@@ -166,6 +167,27 @@ def waiting_for(user) -> list[dict]:
             _("No mission is inviting your cluster or issue just now."),
         )
         sections.append(_straight_to_invitations(invited, user))
+    # One look at the user's own permission rows first: most people are on no team.
+    if has_served(user):
+        sections += _team_sections(user, missions_url)
+    points = my_counts(user)
+    if points["open"]:
+        sections.append(
+            {
+                "title": _("Your action points"),
+                "count": points["open"],
+                "items": [],
+                "link": reverse("missions:my_points"),
+                # Shown under the count, where a mission section lists its missions.
+                "empty": _("%(due_soon)s due within a week, %(overdue)s overdue.") % points,
+            }
+        )
+    return sections
+
+
+def _team_sections(user, missions_url: str) -> list[dict]:
+    """The vote to cast, the missions the user is on and those they lead."""
+    sections = []
     to_vote = missions_to_vote_in(user)
     if to_vote.exists():
         sections.append(
@@ -183,18 +205,6 @@ def waiting_for(user) -> list[dict]:
     leading = missions_led_by(user).filter(status__in=LEADING_STATES)
     if leading.exists():
         sections.append(_section(_("Missions you lead"), leading, missions_url, ""))
-    points = my_counts(user)
-    if points["open"]:
-        sections.append(
-            {
-                "title": _("Your action points"),
-                "count": points["open"],
-                "items": [],
-                "link": reverse("missions:my_points"),
-                # Shown under the count, where a mission section lists its missions.
-                "empty": _("%(due_soon)s due within a week, %(overdue)s overdue.") % points,
-            }
-        )
     return sections
 
 

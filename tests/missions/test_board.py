@@ -328,6 +328,20 @@ class TestBoardPages:
         assert count() == few
 
 
+def test_the_board_shows_fifty_ranks_a_page_ranked_as_a_whole(client, cast):
+    for _ in range(52):
+        make_mission("PAK", status="with_task_team")
+    client.force_login(cast["task_team"])
+    first = client.get("/task-team/")
+    assert [r.rank for r in first.context["page"].object_list] == list(range(1, 51))
+    assertContains(first, "Ranks 1 to 50 of 52")
+    second = client.get("/task-team/", {"page": 2})
+    assert [r.rank for r in second.context["page"].object_list] == [51, 52]
+    assertContains(second, 'rel="prev"')
+    # Anything typed as a page number gives a page, never an error.
+    assert client.get("/task-team/", {"page": "x"}).status_code == 200
+
+
 def test_the_board_aggregates_the_scores_per_request_not_the_whole_mission_rows(cast):
     """The scores are summed per mission in subqueries: the board's query does not group the
     full mission rows (with every column) with every score row."""
