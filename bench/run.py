@@ -123,34 +123,23 @@ def p95(times: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def measure(page: Page, repeat: int) -> Timing:
-    """Time `repeat` requests of the page (after two to warm caches and imports) and count
-    its queries on a fresh capture (a full query log would count nothing)."""
+def _client(page: Page):
     from django.test import Client
 
     client = Client()
     login(client, page.user)
+    return client
 
-    def get():
-        response = client.get(page.url)
-        assert response.status_code == 200, (page.label, page.url, response.status_code)
 
-    get()
-    get()
-    connection.queries_log.clear()
-    with CaptureQueriesContext(connection) as queries:
-        get()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        get()
-        times.append((time.perf_counter() - start) * 1000)
-    if not times:  # a warming request only
-        return Timing(0.0, 0.0, len(queries))
-    return Timing(statistics.median(times), p95(times), len(queries))
+def _get(client, page: Page) -> None:
+    response = client.get(page.url)
+    assert response.status_code == 200, (page.label, page.url, response.status_code)
 
 
 def measure_all(cast, repeat: int) -> dict[str, Timing]:
+    """Time every page `repeat` times, round after round (one request of each page a round),
+    so that a noisy spell of the machine falls on all the pages and the baseline alike; each
+    page's queries are counted on a fresh capture (a full query log would count nothing)."""
     import bench.urls
     from missions.models import Mission
 
@@ -158,11 +147,27 @@ def measure_all(cast, repeat: int) -> dict[str, Timing]:
     bench.urls.BASELINE_PKS[:] = list(
         Mission.objects.order_by("-pk").values_list("pk", flat=True)[:50]
     )
-    # One request of every page first: the first page timed would otherwise pay for the
+    clients = {page.label: _client(page) for page in PAGES}
+    # Two requests of every page first: the first page timed would otherwise pay for the
     # imports and template loading of all (the baseline, first, looked 4× slower at 100).
-    for page in pages(cast):
-        measure(page, 0)
-    return {page.label: measure(page, repeat) for page in pages(cast)}
+    queries: dict[str, int] = {}
+    for page in PAGES:
+        _get(clients[page.label], page)
+        _get(clients[page.label], page)
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            _get(clients[page.label], page)
+        queries[page.label] = len(captured)
+    times: dict[str, list[float]] = {page.label: [] for page in PAGES}
+    for _round in range(repeat):
+        for page in PAGES:
+            start = time.perf_counter()
+            _get(clients[page.label], page)
+            times[page.label].append((time.perf_counter() - start) * 1000)
+    return {
+        label: Timing(statistics.median(values), p95(values), queries[label])
+        for label, values in times.items()
+    }
 
 
 # The follow-up's sweep ---------------------------------------------------------------------
