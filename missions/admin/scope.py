@@ -5,7 +5,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from clusters.models import Country
@@ -23,7 +22,6 @@ class ScopedAdminMixin:
             raise Http404(_("No such %(name)s.") % {"name": self.opts.verbose_name})
         return obj
 
-    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
         """The row's checkbox, as Django's (same name, class and label), written directly:
         Django renders a form widget through the template engine on each row, the most
