@@ -251,6 +251,7 @@ class TestStartTriageAction:
             f'class="action-select" aria-label="Select this object for an action - {first}">',
             html=True,
         )
+        assertContains(response, 'id="action-toggle"', count=1)
 
     def test_moves_the_selected_submitted_requests_through_the_runner(self, client, cast):
         first, second = submitted(3), submitted(2, "NPL")
