@@ -183,7 +183,9 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
             "country_cluster__country",
             "plan__country_cluster__global_cluster",
         )
-        .prefetch_related("clusters")
+        # Into a list (`cluster_list`): Django's prefetch otherwise builds a queryset on each
+        # point's manager, the costliest part of a page of points.
+        .prefetch_related(Prefetch("clusters", to_attr="cluster_list"))
         .annotate(
             # Subqueries, not a join and GROUP BY over every column of every point.
             update_count=Coalesce(

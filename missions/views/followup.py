@@ -632,7 +632,7 @@ EXPORT_COLUMNS = (
     (gettext_lazy("Indicator"), lambda p: p.indicator),
     (gettext_lazy("Means of verification"), lambda p: p.verification),
     (gettext_lazy("Resource notes"), lambda p: p.resources),
-    (gettext_lazy("Clusters"), lambda p: ", ".join(c.name for c in p.clusters.all())),
+    (gettext_lazy("Clusters"), lambda p: ", ".join(c.name for c in p.cluster_list)),
     (
         gettext_lazy("Improvement plan"),
         lambda p: str(p.plan.country_cluster.global_cluster) if p.plan_id else "",
