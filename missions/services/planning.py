@@ -50,7 +50,7 @@ def planning_overview(mission: Mission, user) -> dict:
     from missions.services.election import election_overview
     from missions.services.lessons import lesson_may_add
     from missions.services.preparation import coverage_overview, logistics_overview
-    from missions.services.team import team_overview
+    from missions.services.team import team_summary
     from missions.services.tor import tor_overview
 
     steps = readiness(mission)
@@ -58,7 +58,7 @@ def planning_overview(mission: Mission, user) -> dict:
     known = {"confirm_ready": [item for step in steps for item in step["missing_items"]]}
     return {
         "tor": tor_overview(mission),
-        "team": team_overview(mission),
+        "team": team_summary(mission),
         "election": election_overview(mission),
         "coverage": coverage_overview(mission),
         "logistics": logistics_overview(mission),

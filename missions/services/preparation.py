@@ -460,10 +460,27 @@ def _urgency(due_on: datetime.date | None, done: bool, today: datetime.date) -> 
     return ""
 
 
+def _progress(status: str, due_days_before: int, start, today) -> tuple[bool, object, str]:
+    """A checklist cell's (done, due_on, urgency): the one rule of the grid and the counts."""
+    done = status in LogisticsEntry.DONE_STATES
+    due_on = start - datetime.timedelta(days=due_days_before) if start else None
+    return done, due_on, _urgency(due_on, done, today)
+
+
+def _counts(cells) -> dict:
+    """done, total, overdue and due_soon over (done, urgency) pairs."""
+    cells = list(cells)
+    return {
+        "done": sum(done for done, _urgency in cells),
+        "total": len(cells),
+        "overdue": sum(urgency == "overdue" for _done, urgency in cells),
+        "due_soon": sum(urgency == "due_soon" for _done, urgency in cells),
+    }
+
+
 def _cell(item, participant, entry, start, today) -> dict:
     status = entry.status if entry else LogisticsEntry.Status.TODO
-    done = status in LogisticsEntry.DONE_STATES
-    due_on = start - datetime.timedelta(days=item.due_days_before) if start else None
+    done, due_on, urgency = _progress(status, item.due_days_before, start, today)
     return {
         "item": item,
         "participant": participant,
@@ -475,7 +492,7 @@ def _cell(item, participant, entry, start, today) -> dict:
         "updated_at": entry.updated_at if entry else None,
         "done": done,
         "due_on": due_on,
-        "urgency": _urgency(due_on, done, today),
+        "urgency": urgency,
     }
 
 
@@ -513,12 +530,7 @@ def logistics_grid(mission: Mission, today: datetime.date | None = None) -> dict
             {"nomination": member, "cells": cells, "done": sum(c["done"] for c in cells)}
         )
     every = mission_cells + [cell for row in participants for cell in row["cells"]]
-    counts = {
-        "done": sum(cell["done"] for cell in every),
-        "total": len(every),
-        "overdue": sum(cell["urgency"] == "overdue" for cell in every),
-        "due_soon": sum(cell["urgency"] == "due_soon" for cell in every),
-    }
+    counts = _counts((cell["done"], cell["urgency"]) for cell in every)
     return {
         "start": mission.in_country_from,
         "end": mission.in_country_to,
@@ -531,18 +543,41 @@ def logistics_grid(mission: Mission, today: datetime.date | None = None) -> dict
 
 
 def logistics_overview(mission: Mission, today: datetime.date | None = None) -> dict:
-    """What the planning overview shows of logistics, in three queries.
+    """What the planning overview shows of logistics, in three narrow queries (the statuses,
+    not the grid's rows with who updated them).
 
     Keys: dates_set, start, end, done, total, overdue, due_soon, complete (the dates are
     set and every item is done or not needed, as `logistics_complete` asks).
     """
-    grid = logistics_grid(mission, today)
-    counts = grid["counts"]
-    dates_set = grid["start"] is not None and grid["end"] is not None
+    today = today or timezone.localdate()
+    start = mission_start(mission)
+    items = ChecklistItem.objects.filter(active=True).values_list(
+        "pk", "per_participant", "due_days_before"
+    )
+    members = list(
+        Nomination.objects.filter(mission=mission, status=Nomination.Status.ACCEPTED).values_list(
+            "pk", flat=True
+        )
+    )
+    statuses = {
+        (item, participant): status
+        for item, participant, status in LogisticsEntry.objects.filter(mission=mission).values_list(
+            "item_id", "participant_id", "status"
+        )
+    }
+    todo = LogisticsEntry.Status.TODO
+    cells = []
+    for item, per_participant, due_days_before in items:
+        for participant in members if per_participant else [None]:
+            status = statuses.get((item, participant), todo)
+            done, _due_on, urgency = _progress(status, due_days_before, start, today)
+            cells.append((done, urgency))
+    counts = _counts(cells)
+    dates_set = mission.in_country_from is not None and mission.in_country_to is not None
     return {
         "dates_set": dates_set,
-        "start": grid["start"],
-        "end": grid["end"],
+        "start": mission.in_country_from,
+        "end": mission.in_country_to,
         **counts,
         "complete": dates_set and counts["done"] == counts["total"],
     }

@@ -536,6 +536,22 @@ class TestLogistics:
         overview = logistics_overview(mission)
         assert overview["complete"] and overview["done"] == overview["total"] == 3 + 2 * 5
 
+    def test_the_overview_counts_what_the_grid_counts(self, cast, mission):
+        # The overview reads only the statuses; it must agree with the grid cell for cell.
+        first, second = make_team(mission, 2)
+        start = today() + datetime.timedelta(days=12)
+        logistics_set_dates(mission, cast["gcc"], start, start + datetime.timedelta(days=10))
+        logistics_update(mission, cast["gcc"], items(False)[0], None, status=Status.DONE)
+        visa = ChecklistItem.objects.get(name="Visa")
+        logistics_update(mission, cast["gcc"], visa, first, status=Status.NOT_NEEDED)
+        logistics_update(mission, cast["gcc"], items(True)[1], second, status=Status.DONE)
+        mission.refresh_from_db()
+        for day in (today(), start):
+            counts = logistics_grid(mission, today=day)["counts"]
+            overview = logistics_overview(mission, today=day)
+            assert {key: overview[key] for key in counts} == counts
+        assert counts["overdue"] > 0 and 0 < counts["done"] < counts["total"]
+
     def test_overdue_and_due_soon_are_marked_in_words(self, client, cast, mission):
         member = make_member(mission, "amina")
         start = today() + datetime.timedelta(days=12)

@@ -30,6 +30,7 @@ from missions.services.team import (
     nominations_visible_to,
     team_confirm,
     team_overview,
+    team_summary,
 )
 from missions.workflow import MissionNotFound
 from tests.factories import UserFactory, make_invitation, make_member, make_mission, make_team
@@ -917,6 +918,17 @@ class TestTeamPage:
         nominate(mission, health, cast["focal_health"])
         overview = team_overview(mission)
         assert (overview["size"], overview["pending"], overview["confirmed"]) == (2, 1, False)
+
+    def test_the_planning_summary_agrees_with_the_team_overview(self, cast, mission, health):
+        mission.requested_clusters.set([cluster("health"), cluster("wash"), cluster("shelter")])
+        make_member(mission, "on-health", cluster="health")
+        make_member(mission, "declined-wash", cluster="wash", status=Nomination.Status.DECLINED)
+        nominate(mission, health, cast["focal_health"])
+        summary, overview = team_summary(mission), team_overview(mission)
+        assert {key: overview[key] for key in summary} == summary
+        # A declined participant represents nothing: WASH is still missing.
+        assert [c.code for c in summary["clusters_missing"]] == ["shelter", "wash"]
+        assert (summary["size"], summary["pending"]) == (1, 1)
 
     @pytest.mark.parametrize("viewer", ["gcc", "focal_health"])
     def test_the_team_page_runs_as_many_queries_for_30_members_as_for_3(self, client, cast, viewer):
