@@ -36,6 +36,15 @@ class PointStatus(models.TextChoices):
 
 # Points still being worked on: reminded, offered to a follow-up mission, counted as "open".
 LIVE_POINT_STATES = (PointStatus.OPEN, PointStatus.IN_PROGRESS)
+# The badge each state wears (the classes of the missions' states with the same colours);
+# an open point wears the plain badge.
+STATUS_BADGES = {
+    PointStatus.DRAFT: "badge draft",
+    PointStatus.DONE: "badge approved",
+    PointStatus.DROPPED: "badge cancelled",
+    PointStatus.CARRIED: "badge closed",
+    PointStatus.IN_PROGRESS: "badge deferred",
+}
 # Points that no longer need anything (done still needs its verification where required).
 SETTLED_POINT_STATES = (PointStatus.DONE, PointStatus.DROPPED, PointStatus.CARRIED)
 
@@ -285,6 +294,11 @@ class ActionPoint(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
         if self.status == PointStatus.DONE:
             return self.verified_at is not None or not self.needs_verification(team)
         return self.status in (PointStatus.DROPPED, PointStatus.CARRIED)
+
+    @property
+    def status_badge(self) -> str:
+        """The classes of the point's status badge (the colours the missions' states use)."""
+        return STATUS_BADGES.get(self.status, "badge")
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

@@ -654,7 +654,10 @@ def _export(request: HttpRequest) -> tuple[list, list, str]:
         mission = get_mission_for(request.user, mission_pk)
     points = tracker_points(request.user, TrackerFilterForm(request.GET or None).filters(), mission)
     header = [str(title) for title, _value in EXPORT_COLUMNS]
-    rows = [[value(point) for _title, value in EXPORT_COLUMNS] for point in for_display(points)]
+    rows = [
+        [value(point) for _title, value in EXPORT_COLUMNS]
+        for point in for_display(points).select_related("plan__country_cluster__global_cluster")
+    ]
     name = "action-points"
     if mission is not None:
         name += f"-{slugify(mission.title)[:60] or mission.pk}"
