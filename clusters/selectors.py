@@ -7,6 +7,6 @@ def user_roles(user) -> set[str]:
         return set()
     if not hasattr(user, "_icsm_roles"):
         user._icsm_roles = set(
-            RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+            RoleAssignment.objects.filter(user=user).order_by().values_list("role", flat=True)
         )
     return user._icsm_roles

@@ -157,6 +157,9 @@ class MissionDeskMixin(ScopedAdminMixin):
 
     change_form_template = "admin/missions/mission/change_form.html"
     form = TriageNoteForm
+    # Fifty rows a page, as every list of missions in the app (Django's 100 doubles the
+    # page's rendering, on the phone of a field office too).
+    list_per_page = 50
     transition_names: tuple[str, ...] = TRANSITION_NAMES
     reason_labels = {"return_for_revision": gettext_lazy("Questions for the RC/HC office")}
 

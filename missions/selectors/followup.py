@@ -213,15 +213,20 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
     )
 
 
-def points_page(points: QuerySet[ActionPoint], number, per_page: int) -> Page:
-    """Page `number` of `points`, each with the columns of `for_display`.
+def points_page(
+    points: QuerySet[ActionPoint], number, per_page: int, count: int | None = None
+) -> Page:
+    """Page `number` of `points`, each with the columns of `for_display`; `count`: how many
+    `points` are, when the caller has counted them already.
 
     The page's ids come first, from the narrow query, so the database picks the user's points
     by index. Their columns follow by primary key. A single query that joins every displayed
     table to the scope is past PostgreSQL's join_collapse_limit: it joins all the points of
     all the missions before it narrows them."""
-    page = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
-    page = page.get_page(number)
+    paginator = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached property: this is its value
+    page = paginator.get_page(number)
     ids = list(page.object_list)
     rows = {point.pk: point for point in for_display(ActionPoint.objects.filter(pk__in=ids))}
     page.object_list = [rows[pk] for pk in ids]

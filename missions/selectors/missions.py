@@ -14,6 +14,7 @@ from guardian.backends import ObjectPermissionBackend, check_support
 from guardian.core import ObjectPermissionChecker
 
 from clusters.models import Role, RoleAssignment
+from clusters.selectors import user_roles
 from missions.models import (
     MISSION,
     Mission,
@@ -41,13 +42,11 @@ NEVER_SUBMITTED = Q(status=Status.DRAFT, submitted_at__isnull=True)
 
 def global_codenames(user) -> frozenset[str]:
     """The mission permissions `user` holds on every submitted mission through a global role
-    (one query, then cached on the user for the request)."""
+    (from the user's roles, read once a request)."""
     if not hasattr(user, "_icsm_global_codenames"):
-        roles = RoleAssignment.objects.filter(user=user, role__in=GLOBAL_ROLE_PERMS).values_list(
-            "role", flat=True
-        )
+        roles = user_roles(user) & GLOBAL_ROLE_PERMS.keys()
         user._icsm_global_codenames = frozenset(
-            codename for role in set(roles) for codename in GLOBAL_ROLE_PERMS[role]
+            codename for role in roles for codename in GLOBAL_ROLE_PERMS[role]
         )
     return user._icsm_global_codenames
 

@@ -584,6 +584,8 @@ def test_the_tracker_filters(client, cast, assorted):
     for query, names in expected.items():
         response = client.get(f"{url('tracker')}?{query}")
         assert set(refs(response)) == {assorted[name] for name in names}, query
+        # The pager's count is the figures' (no query of its own): the filtered points.
+        assert response.context["page"].paginator.count == len(names), query
     response = client.get(f"{url('tracker')}?status=bogus&due_before=soon")
     assert set(refs(response)) == set(assorted.values())
     assert set(response.context["filter_form"].errors) == {"status", "due_before"}
@@ -787,7 +789,7 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
         q["sql"] for q in queries.captured_queries if 'FROM "missions_actionpoint"' in q["sql"]
     ]
     scoped = [sql for sql in points if "UNION" in sql]
-    assert len(scoped) >= 3  # the count, the page's ids, the figures
+    assert len(scoped) >= 3  # the page's ids and the figures (which count the pager's points)
     for sql in scoped:
         outer = sql.split("UNION")[0].split("WHERE")[0]
         assert "DISTINCT" not in outer and "JOIN" not in outer, sql
