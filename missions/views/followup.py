@@ -22,9 +22,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -104,8 +105,105 @@ NOT_OFFERED = {"carry"}
 MISSION_STEPS = ("leave_country", "close")
 
 
-def _page(request: HttpRequest, points: QuerySet, count: int | None = None):
-    return points_page(points, request.GET.get("page"), PAGE_SIZE, count)
+def _page(
+    request: HttpRequest, points: QuerySet, count: int | None = None, *, show_mission: bool = True
+):
+    """A page of points for `_points_table.html`, its rows written (`rows`)."""
+    page = points_page(points, request.GET.get("page"), PAGE_SIZE, count)
+    page.show_mission = show_mission
+    page.rows = _point_rows(page.object_list, show_mission)
+    return page
+
+
+# A row of the points table. Written here, not in the template: the template engine took
+# 0.4 ms a row (a URL, two labels, a date, a truncation, a dozen lookups), the page's
+# largest part; this is a quarter of that. The cells are those of the table's head.
+POINT_ROW = (
+    '<tr id="point-{pk}">'
+    '<th scope="row" data-label="{l_reference}"><a href="{url}">{reference}</a>{priority}</th>'
+    "{mission}"
+    '<td data-label="{l_recommendation}">{text}{clusters}</td>'
+    '<td data-label="{l_addressed_to}">{addressee}<br><span class="hint">{level}</span></td>'
+    '<td data-label="{l_owner}">{owner}</td>'
+    '<td data-label="{l_due}">{due}{overdue}</td>'
+    '<td data-label="{l_status}"><span class="{badge}">{status}</span>{verification}</td>'
+    '<td data-label="{l_updates}">{updates}</td>'
+    "</tr>"
+)
+
+
+def _hint(text: str) -> str:
+    return format_html('<br><span class="hint">{}</span>', text)
+
+
+def _point_rows(points, show_mission: bool) -> str:
+    """The table's rows for `points` (from `for_display`), every text escaped."""
+    today = timezone.localdate()
+    # Escaped once for every row.
+    labels = {
+        key: conditional_escape(label)
+        for key, label in (
+            ("l_reference", _("Reference")),
+            ("l_recommendation", _("Recommendation")),
+            ("l_addressed_to", _("Addressed to")),
+            ("l_owner", _("Owner")),
+            ("l_due", _("Due")),
+            ("l_status", _("Status")),
+            ("l_updates", _("Updates")),
+        )
+    }
+    label_mission, high_priority = conditional_escape(_("Mission")), _hint(_("High priority"))
+    no_owner = format_html('<span class="hint">{}</span>', _("no owner yet"))
+    overdue = format_html('<br><strong class="badge declined">{}</strong>', _("Overdue"))
+    verified, awaits = _hint(_("verified")), _hint(_("awaits verification"))
+    # The points' URLs differ only by their key: reversed once, not on each row.
+    url = reverse("missions:action_point", args=[0]).rsplit("0", 1)
+    rows = []
+    for point in points:
+        verification = ""
+        if point.status == PointStatus.DONE:
+            if point.verified_at:
+                verification = verified
+            elif point.priority == ActionPoint.Priority.HIGH or point.owner_on_team:
+                verification = awaits
+        rows.append(
+            format_html(
+                POINT_ROW,
+                pk=point.pk,
+                url=f"{url[0]}{point.pk}{url[1]}",
+                reference=point.reference,
+                priority=high_priority if point.priority == ActionPoint.Priority.HIGH else "",
+                mission=format_html(
+                    '<td data-label="{}">{}<br><span class="hint">{}</span></td>',
+                    label_mission,
+                    point.mission.title,
+                    point.mission.country.name,
+                )
+                if show_mission
+                else "",
+                text=Truncator(point.text).chars(140),
+                clusters=_hint(", ".join(str(c) for c in point.cluster_list))
+                if point.cluster_list
+                else "",
+                addressee=point.addressee or "—",
+                level=point.get_level_display(),
+                owner=person(point.owner) if point.owner else no_owner,
+                due=format_html(
+                    '<time datetime="{}">{}</time>',
+                    point.due_on.isoformat(),
+                    formats.date_format(point.due_on, "j M Y"),
+                )
+                if point.due_on
+                else "—",
+                overdue=overdue if point.is_overdue(today) else "",
+                badge=point.status_badge,
+                status=point.get_status_display(),
+                verification=verification,
+                updates=point.update_count,
+                **labels,
+            )
+        )
+    return mark_safe("".join(rows))  # nosec B308 B703 # each row is format_html's
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -227,7 +325,7 @@ def _render_mission_tracker(
     context = {
         "mission": mission,
         "filter_form": filter_form,
-        "page": _page(request, points, figures["points_total"]),
+        "page": _page(request, points, figures["points_total"], show_mission=False),
         "visible_count": visible_count,
         "checklist": checklist,
         "draft_form": (draft_form or ActionPointForm(mission=mission)) if drafting else None,
@@ -585,7 +683,7 @@ def _render_plan(
                 chart_id="plan-by-status",
             )
         ),
-        "page": _page(request, points),
+        "page": _page(request, points, show_mission=False),
         "comments": plan.comments.select_related("author"),
         "comment_form": comment_form or PlanCommentForm(),
     }

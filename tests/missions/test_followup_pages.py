@@ -223,6 +223,33 @@ def test_a_step_posted_from_outside_the_scope_is_404_and_changes_nothing(
     assert followed["point"].status == PointStatus.IN_PROGRESS
 
 
+def test_the_points_table_escapes_what_was_typed_and_links_each_point(client, cast, mission, owner):
+    """The table's rows are written by the view, not the template: they escape as it would."""
+    owner.first_name, owner.last_name = "Aïsha", "<O'Neil>"
+    owner.save()
+    point = opened(
+        mission,
+        cast["leader"],
+        owner,
+        text="<script>alert(1)</script> & " + "x" * 200,
+        addressee_role="<b>The HCT</b>",
+        priority=ActionPoint.Priority.HIGH,
+    )
+    client.force_login(cast["leader"])
+    for page, mission_column in (("tracker", True), ("tracker_mission", False)):
+        address = url(page, mission.pk) if page == "tracker_mission" else url(page)
+        html = client.get(address).content.decode()
+        row = html[html.index(f'<tr id="point-{point.pk}">') :].split("</tr>")[0]
+        assert f'<a href="{url("action_point", point.pk)}">{point.reference}</a>' in row
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; " in row and "<script>" not in row
+        assert "x" * 200 not in row and "…" in row  # truncated at 140 characters
+        assert "&lt;b&gt;The HCT&lt;/b&gt;" in row
+        assert "Aïsha &lt;O&#x27;Neil&gt;" in row
+        assert '<span class="hint">High priority</span>' in row
+        assert f'<time datetime="{point.due_on.isoformat()}">' in row
+        assert (mission.title in row) is mission_column
+
+
 def test_the_tracker_lists_only_the_points_in_the_users_scope(client, followed):
     expected = {followed["point"].reference, followed["planned"].reference}
     for who in EVERYONE:
