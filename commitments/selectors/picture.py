@@ -387,7 +387,7 @@ class ClusterPicture:
 def country_picture(country: Country | int) -> list[ClusterPicture]:
     """The latest picture of each of a country's clusters that has held a round, for the page
     and the report of a mission to the country. Aggregates only, with the threshold of three
-    applied; anyone who may see the mission may see this. Ordered by the cluster's name; six
+    applied; anyone who may see the mission may see this. Ordered by the cluster's name; five
     queries, however many clusters, rounds and partners.
 
     Each ClusterPicture has `cluster` (with `global_cluster` and `country` loaded), `rounds`
@@ -405,23 +405,20 @@ def country_picture(country: Country | int) -> list[ClusterPicture]:
     )
     latest: dict[int, Round] = {}
     count: dict[int, int] = defaultdict(int)
+    clusters: dict[int, CountryCluster] = {}
     for r in rounds:
         count[r.country_cluster_id] += 1
+        clusters[r.country_cluster_id] = r.country_cluster  # loaded with the round
         if r.submitted >= MIN_RESPONSES and r.country_cluster_id not in latest:
             latest[r.country_cluster_id] = r
     pictures = round_pictures(list(latest.values()))
-    clusters = (
-        CountryCluster.objects.filter(pk__in=list(count))
-        .select_related("country", "global_cluster")
-        .order_by("global_cluster__name")
-    )
     return [
         ClusterPicture(
             cluster=cluster,
             picture=pictures[latest[cluster.pk].pk] if cluster.pk in latest else None,
             rounds=count[cluster.pk],
         )
-        for cluster in clusters
+        for cluster in sorted(clusters.values(), key=lambda c: c.global_cluster.name)
     ]
 
 

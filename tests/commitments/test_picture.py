@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -230,8 +232,12 @@ def test_country_picture_gives_each_cluster_its_latest_round_with_three_answers(
     from tests.commitments.factories import coordinator_of
 
     open_round(wash, coordinator_of(wash, "coord-wash"))  # no answers at all
-    pictures = country_picture(pakistan.cluster.country)
-    assert [p.cluster.global_cluster.code for p in pictures] == ["health", "wash"]
+    with CaptureQueriesContext(connection) as queries:
+        pictures = country_picture(pakistan.cluster.country)
+        names = [(p.cluster.country.name, p.cluster.global_cluster.code) for p in pictures]
+    # The rounds with their clusters, then the pictures' items, statuses, ratings, obstacles.
+    assert len(queries) == 5
+    assert names == [("Pakistan", "health"), ("Pakistan", "wash")]
     health, wash_picture = pictures
     assert health.picture.round == old and health.picture.score == 100 and health.rounds == 2
     assert wash_picture.picture is None and wash_picture.rounds == 1
