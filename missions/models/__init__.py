@@ -33,10 +33,11 @@ from missions.models.report import (
     ReportRecipient,
     ReportVersion,
 )
-from missions.models.team import Grade, Invitation, Nomination
+from missions.models.team import TEAM_CODENAMES, Grade, Invitation, Nomination
 from missions.models.tor import TermsOfReference, ToRVersion
 
 __all__ = [
+    "TEAM_CODENAMES",
     "ACTION_POINT",
     "ActionPoint",
     "ActionPointLog",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from clusters.models import ChoiceLabels, CountryCluster, GlobalCluster, Organisation
+from missions.models.team import TEAM_CODENAMES
 from missions.workflow import Guard, Machine, Missing, TransitionLogBase, holds
 
 
@@ -275,7 +276,7 @@ class ActionPoint(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
         """The users on this point's mission's team, its leader included."""
         return set(
             self.mission.missionuserobjectpermission_set.filter(
-                permission__codename__in=("serve_on_mission", "lead_mission")
+                permission__codename__in=TEAM_CODENAMES
             ).values_list("user_id", flat=True)
         )
 

@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clusters.models import ChoiceLabels
 
+# The mission permissions of its team: the leader's and each member's (guardian's rows on the
+# mission, granted by missions.services.permissions). Who holds either is on the team.
+TEAM_CODENAMES = ("serve_on_mission", "lead_mission")
+
 
 class Invitation(models.Model):
     """The GCC invites one global cluster or one cross-cutting issue to a mission.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clusters.models import CountryCluster, Role, RoleAssignment
 from clusters.selectors import user_roles
 from missions.models import (
+    TEAM_CODENAMES,
     ActionPoint,
     ActionPointLog,
     Evidence,
@@ -45,7 +46,7 @@ def _focal_cluster_ids(user):
 def _team_mission_ids(user):
     """The missions whose team `user` is on or leads."""
     return MissionUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=("serve_on_mission", "lead_mission")
+        user=user, permission__codename__in=TEAM_CODENAMES
     ).values("content_object")
 
 
@@ -205,7 +206,7 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
                 MissionUserObjectPermission.objects.filter(
                     content_object=OuterRef("mission"),
                     user=OuterRef("owner"),
-                    permission__codename__in=("serve_on_mission", "lead_mission"),
+                    permission__codename__in=TEAM_CODENAMES,
                 )
             ),
         )

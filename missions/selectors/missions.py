@@ -17,6 +17,7 @@ from clusters.models import Role, RoleAssignment
 from clusters.selectors import user_roles
 from missions.models import (
     MISSION,
+    TEAM_CODENAMES,
     Mission,
     MissionGroupObjectPermission,
     MissionUserObjectPermission,
@@ -191,7 +192,7 @@ def missions_led_by(user) -> QuerySet[Mission]:
 
 def missions_on_team_of(user) -> QuerySet[Mission]:
     """The missions `user` leads or is on the team of."""
-    return missions_visible_to(user).filter(_held_by(user, "serve_on_mission", "lead_mission"))
+    return missions_visible_to(user).filter(_held_by(user, *TEAM_CODENAMES))
 
 
 def missions_to_vote_in(user) -> QuerySet[Mission]:
@@ -211,7 +212,7 @@ def missions_to_vote_in(user) -> QuerySet[Mission]:
 def has_served(user) -> bool:
     """Whether `user` has been on (or led) any mission's team."""
     return MissionUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=("serve_on_mission", "lead_mission")
+        user=user, permission__codename__in=TEAM_CODENAMES
     ).exists()
 
 
