@@ -115,6 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+else:
+    # No server-side cursors: Django declares one for every QuerySet.iterator(), and so for
+    # every select of a form (ModelChoiceField iterates its queryset), four round trips and a
+    # cursor held over the commit for a dozen choices. Nothing reads more rows than fit in
+    # memory, and a transaction-pooling PgBouncer can sit in front.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

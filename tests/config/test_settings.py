@@ -158,3 +158,23 @@ def test_the_admin_serves_minified_scripts_in_production(admin_client, settings)
     scripts = re.findall(r'<script src="([^"]+)"', page)
     assert any("jquery.min.js" in src for src in scripts)
     assert not any(src.endswith("/jquery.js") for src in scripts)
+
+
+def test_a_forms_select_reads_its_choices_in_one_plain_query(on_postgres, db):
+    """No server-side cursor for a ModelChoiceField (Django declares one for every
+    QuerySet.iterator() on PostgreSQL): four round trips for a dozen choices."""
+    from django import forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clusters.models import GlobalCluster
+
+    class ClusterForm(forms.Form):
+        cluster = forms.ModelChoiceField(queryset=GlobalCluster.objects.order_by("code"))
+
+    with CaptureQueriesContext(connection) as queries:
+        html = str(ClusterForm()["cluster"])
+    assert 'value="' in html and GlobalCluster.objects.exists()
+    assert len(queries) == 1 and not queries[0]["sql"].startswith("DECLARE"), (
+        queries.captured_queries
+    )
