@@ -43,13 +43,9 @@ NEVER_SUBMITTED = Q(status=Status.DRAFT, submitted_at__isnull=True)
 
 def global_codenames(user) -> frozenset[str]:
     """The mission permissions `user` holds on every submitted mission through a global role
-    (from the user's roles, read once a request)."""
-    if not hasattr(user, "_icsm_global_codenames"):
-        roles = user_roles(user) & GLOBAL_ROLE_PERMS.keys()
-        user._icsm_global_codenames = frozenset(
-            codename for role in roles for codename in GLOBAL_ROLE_PERMS[role]
-        )
-    return user._icsm_global_codenames
+    (from the user's roles, which are read once until one changes)."""
+    roles = user_roles(user) & GLOBAL_ROLE_PERMS.keys()
+    return frozenset(codename for role in roles for codename in GLOBAL_ROLE_PERMS[role])
 
 
 class GlobalRoleBackend:
@@ -118,13 +114,17 @@ def missions_visible_to(user) -> QuerySet[Mission]:
         return Mission.objects.none()
     if user.is_superuser:
         return Mission.objects.all()
-    countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES).values("country")
+    # The drafts never submitted are their country's alone. Most users hold no country: then
+    # none of them, without a subquery on every list and count.
+    hidden = NEVER_SUBMITTED
+    if user_roles(user) & set(COUNTRY_ROLES):
+        countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES)
+        hidden &= ~Q(country__in=countries.values("country"))
     if "view_mission" in global_codenames(user):
-        # By rule, with no permission filter: every mission but the drafts of other countries.
-        return Mission.objects.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
+        # By rule, with no permission filter: every mission but those drafts.
+        return Mission.objects.exclude(hidden)
     # Object permissions only: a model-wide permission (e.g. the admin's) widens nothing.
-    visible = Mission.objects.filter(pk__in=_viewable_ids(user))
-    return visible.exclude(NEVER_SUBMITTED & ~Q(country__in=countries))
+    return Mission.objects.filter(pk__in=_viewable_ids(user)).exclude(hidden)
 
 
 def _viewable_ids(user) -> QuerySet:

@@ -521,6 +521,24 @@ class TestObjectPermissionsReadOncePerRequest:
         assert holds(user, "submit_mission", mission)
 
 
+def test_a_global_role_sees_no_draft_never_submitted_but_its_own_countrys(client, cast):
+    """Without a country of its own, the scope reads no role table (no subquery on each list
+    and count); with one, that country's drafts are its own."""
+    never_submitted = make_mission("PAK", status="draft")
+    sent_back = returned(make_mission("PAK", status="draft"))
+    submitted = make_mission("NPL", status="submitted")
+    hcss = cast["hcss"]
+    client.force_login(hcss)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert listed(response) == {sent_back.pk, submitted.pk}
+    scoped = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
+    assert scoped and not any("clusters_roleassignment" in sql for sql in scoped)
+    role_grant(hcss, Role.RC_HC, country=Country.objects.get(code="PAK"))
+    response = client.get(LIST_URL)
+    assert listed(response) == {never_submitted.pk, sent_back.pk, submitted.pk}
+
+
 def test_a_country_roles_list_reads_its_permission_rows_by_index(client, cast):
     """Its own rows and its groups' rows, a UNION of two indexed lookups (an OR of them makes
     the database test every mission), and the list the same as before."""
