@@ -400,7 +400,7 @@ def country_picture(country: Country | int) -> list[ClusterPicture]:
     """
     rounds = list(
         for_display(Round.objects.filter(country_cluster__country=country)).order_by(
-            "country_cluster", "-period_end", "-pk"
+            "country_cluster__global_cluster__name", "country_cluster", "-period_end", "-pk"
         )
     )
     latest: dict[int, Round] = {}
@@ -418,7 +418,7 @@ def country_picture(country: Country | int) -> list[ClusterPicture]:
             picture=pictures[latest[cluster.pk].pk] if cluster.pk in latest else None,
             rounds=count[cluster.pk],
         )
-        for cluster in sorted(clusters.values(), key=lambda c: c.global_cluster.name)
+        for cluster in clusters.values()  # in the rounds' order: by the cluster's name
     ]
 
 
