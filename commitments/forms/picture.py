@@ -31,10 +31,25 @@ class ActionForm(forms.Form):
         label=_("Due date"), required=False, widget=DateInput, error_messages=DATE_ERROR
     )
 
-    def __init__(self, *args, round_: Round, weak: list[int] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        round_: Round,
+        weak: list[int] | None = None,
+        commitments: list[FrameworkItem] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = FrameworkItem.objects.filter(
+        field = self.fields["item"]
+        field.queryset = FrameworkItem.objects.filter(
             version=round_.framework_id, kind=ItemKind.COMMITMENT
         ).order_by("number")
+        if commitments is not None:
+            # The round's commitments, already read (the picture's): the choices without
+            # reading them again; the queryset still checks what is posted.
+            field.choices = [
+                ("", field.empty_label),
+                *((item.pk, field.label_from_instance(item)) for item in commitments),
+            ]
         if weak and not self.is_bound:
             self.initial.setdefault("item", weak[0])

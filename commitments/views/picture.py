@@ -92,7 +92,14 @@ def _render_round(
         "previous": previous,
         "actions": actions[found.pk],
         "previous_actions": actions.get(previous.pk, []) if previous else [],
-        "action_form": (action_form or ActionForm(round_=found, weak=weak))
+        "action_form": (
+            action_form
+            or ActionForm(
+                round_=found,
+                weak=weak,
+                commitments=[figure.item for figure in picture.commitments],
+            )
+        )
         if coordinating
         else None,
         "events": list(found.events.select_related("user")) if coordinating else [],

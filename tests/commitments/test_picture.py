@@ -201,6 +201,23 @@ def test_an_action_is_kept_with_the_round_and_shown_on_the_next(client, pakistan
     assertContains(response, "Urdu interpretation at every meeting.")
 
 
+def test_the_action_forms_commitments_are_the_pictures_read_once(client, pakistan, round_):
+    """The select lists the round's commitments, in order, from the picture's items (not a
+    query of its own), as the form's own queryset would; a posted item is still checked."""
+    from commitments.forms.picture import ActionForm
+    from commitments.selectors.picture import round_picture
+
+    commitments = [figure.item for figure in round_picture(round_).commitments]
+    with CaptureQueriesContext(connection) as queries:
+        shared = str(ActionForm(round_=round_, commitments=commitments)["item"])
+    assert len(queries) == 0
+    assert shared == str(ActionForm(round_=round_)["item"])
+    assert shared.count("<option") == len(commitments) + 1
+    principle = next(i for i in items_of(round_) if i.kind == "principle")
+    posted = ActionForm({"item": principle.pk}, round_=round_, commitments=commitments)
+    assert not posted.is_valid() and "item" in posted.errors
+
+
 def test_only_the_coordinator_records_an_action(pakistan, round_):
     with pytest.raises(PermissionDenied):
         action_record(
