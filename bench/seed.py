@@ -31,6 +31,11 @@ USERS = 1000
 # (50 action points each: 100,000), the rest spread over every state.
 BOARD_SHARE, PLANNING_SHARE, FOLLOW_UP_SHARE = 0.03, 0.02, 0.20
 POINTS_PER_FOLLOW_UP = 50
+# A recommendation as missions write them: a few lines (the lists truncate it at 140).
+POINT_TEXT = (
+    "Set up a joint needs assessment working group under the inter-cluster coordination group, "
+    "with terms of reference agreed by the HCT and a monthly report to the RC/HC."
+)
 SCORES_PER_BOARD_REQUEST = 8000 / 300
 COMMITMENT_CLUSTERS, ROUNDS_PER_CLUSTER, PARTNERS_PER_CLUSTER = 20, 3, 6
 
@@ -287,6 +292,7 @@ def seed_missions(cast: Cast, total: int) -> None:
         Mission,
         MissionGroupObjectPermission,
         MissionUserObjectPermission,
+        ProgressUpdate,
         Score,
         ScoringCriterion,
         TransitionLog,
@@ -397,28 +403,72 @@ def seed_missions(cast: Cast, total: int) -> None:
             for codename in ("view_mission", "lead_mission")
         )
     led = set(cast.led)
+    # As the pages meet them: every kind of addressee, one or two clusters a point, a
+    # recommendation of a few lines, and one point in ten done with progress posted.
+    Addressee = ActionPoint.Addressee
+    kinds = (
+        Addressee.ROLE,
+        Addressee.ORGANISATION,
+        Addressee.GLOBAL_CLUSTER,
+        Addressee.ROLE,
+        Addressee.COUNTRY_CLUSTER,
+    )
+    organisations = list(Organisation.objects.order_by("pk")[:40])
+    global_clusters = list(GlobalCluster.objects.order_by("pk"))
+    country_clusters = list(CountryCluster.objects.order_by("pk"))
+    now = timezone.now()
     points = []
     for mission in follow_ups:
         for number in range(1, POINTS_PER_FOLLOW_UP + 1):
             index = mission.pk * POINTS_PER_FOLLOW_UP + number
             days = (index % 40) - 20 if index % 10 == 0 else 60 + index % 300
             owner = cast.owner if mission.pk in led else cast.owners[index % len(cast.owners)]
+            # By tens: the points due first (one in ten, below) have every kind too.
+            kind = kinds[index // 10 % len(kinds)]
+            done = number % 10 == 5
             points.append(
                 ActionPoint(
                     mission=mission,
                     number=number,
                     reference=f"B{mission.pk}-{number:02d}",
-                    text=f"Bench point {index}",
-                    addressee_kind=ActionPoint.Addressee.ROLE,
-                    addressee_role="The HCT",
+                    text=f"Bench point {index}: {POINT_TEXT}",
+                    addressee_kind=kind,
+                    addressee_role="The HCT" if kind == Addressee.ROLE else "",
+                    organisation=organisations[index % len(organisations)]
+                    if kind == Addressee.ORGANISATION
+                    else None,
+                    global_cluster=global_clusters[index % len(global_clusters)]
+                    if kind == Addressee.GLOBAL_CLUSTER
+                    else None,
+                    country_cluster=country_clusters[index % len(country_clusters)]
+                    if kind == Addressee.COUNTRY_CLUSTER
+                    else None,
                     owner=owner,
                     due_on=today + datetime.timedelta(days=days),
                     indicator="An indicator",
                     verification="A means",
-                    status="open" if number % 4 else "in_progress",
+                    status="done" if done else ("open" if number % 4 else "in_progress"),
+                    done_at=now - datetime.timedelta(days=index % 330) if done else None,
                 )
             )
-    ActionPoint.objects.bulk_create(points, batch_size=BATCH)
+    points = ActionPoint.objects.bulk_create(points, batch_size=BATCH)
+    through = ActionPoint.clusters.through
+    through.objects.bulk_create(
+        (
+            through(actionpoint_id=point.pk, globalcluster_id=cluster.pk)
+            for point in points
+            for cluster in global_clusters[point.pk % 4 : point.pk % 4 + 1 + point.pk % 2]
+        ),
+        batch_size=BATCH,
+    )
+    ProgressUpdate.objects.bulk_create(
+        (
+            ProgressUpdate(point=point, author=point.owner, text="Done, minutes attached.")
+            for point in points
+            if point.status == "done"
+        ),
+        batch_size=BATCH,
+    )
     cast.seeded = stop
     analyze()
 
