@@ -403,8 +403,9 @@ def seed_missions(cast: Cast, total: int) -> None:
             for codename in ("view_mission", "lead_mission")
         )
     led = set(cast.led)
-    # As the pages meet them: every kind of addressee, one or two clusters a point, a
-    # recommendation of a few lines, and one point in ten done with progress posted.
+    # As the pages meet them: every kind of addressee (a country cluster of the mission's own
+    # country), one or two clusters a point, a recommendation of a few lines, and progress
+    # posted on one point in ten, in progress.
     Addressee = ActionPoint.Addressee
     kinds = (
         Addressee.ROLE,
@@ -415,17 +416,21 @@ def seed_missions(cast: Cast, total: int) -> None:
     )
     organisations = list(Organisation.objects.order_by("pk")[:40])
     global_clusters = list(GlobalCluster.objects.order_by("pk"))
-    country_clusters = list(CountryCluster.objects.order_by("pk"))
-    now = timezone.now()
+    country_clusters = {}
+    for cluster in CountryCluster.objects.order_by("pk"):
+        country_clusters.setdefault(cluster.country_id, []).append(cluster)
     points = []
     for mission in follow_ups:
+        own_clusters = country_clusters.get(mission.country_id, [])
         for number in range(1, POINTS_PER_FOLLOW_UP + 1):
             index = mission.pk * POINTS_PER_FOLLOW_UP + number
             days = (index % 40) - 20 if index % 10 == 0 else 60 + index % 300
             owner = cast.owner if mission.pk in led else cast.owners[index % len(cast.owners)]
             # By tens: the points due first (one in ten, below) have every kind too.
             kind = kinds[index // 10 % len(kinds)]
-            done = number % 10 == 5
+            if kind == Addressee.COUNTRY_CLUSTER and not own_clusters:
+                kind = Addressee.GLOBAL_CLUSTER
+            progressing = number % 10 == 5
             points.append(
                 ActionPoint(
                     mission=mission,
@@ -440,15 +445,14 @@ def seed_missions(cast: Cast, total: int) -> None:
                     global_cluster=global_clusters[index % len(global_clusters)]
                     if kind == Addressee.GLOBAL_CLUSTER
                     else None,
-                    country_cluster=country_clusters[index % len(country_clusters)]
+                    country_cluster=own_clusters[index % len(own_clusters)]
                     if kind == Addressee.COUNTRY_CLUSTER
                     else None,
                     owner=owner,
                     due_on=today + datetime.timedelta(days=days),
                     indicator="An indicator",
                     verification="A means",
-                    status="done" if done else ("open" if number % 4 else "in_progress"),
-                    done_at=now - datetime.timedelta(days=index % 330) if done else None,
+                    status="in_progress" if progressing or not number % 4 else "open",
                 )
             )
     points = ActionPoint.objects.bulk_create(points, batch_size=BATCH)
@@ -463,9 +467,9 @@ def seed_missions(cast: Cast, total: int) -> None:
     )
     ProgressUpdate.objects.bulk_create(
         (
-            ProgressUpdate(point=point, author=point.owner, text="Done, minutes attached.")
+            ProgressUpdate(point=point, author=point.owner, text="Half the partners trained.")
             for point in points
-            if point.status == "done"
+            if point.number % 10 == 5
         ),
         batch_size=BATCH,
     )

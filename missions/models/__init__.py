@@ -37,7 +37,6 @@ from missions.models.team import TEAM_CODENAMES, Grade, Invitation, Nomination
 from missions.models.tor import TermsOfReference, ToRVersion
 
 __all__ = [
-    "TEAM_CODENAMES",
     "ACTION_POINT",
     "ActionPoint",
     "ActionPointLog",
@@ -74,6 +73,7 @@ __all__ = [
     "ReminderSent",
     "Score",
     "ScoringCriterion",
+    "TEAM_CODENAMES",
     "TermsOfReference",
     "ToRVersion",
     "TransitionLog",

@@ -283,11 +283,14 @@ class ActionPoint(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
     def needs_verification(self, team: set[int] | None = None) -> bool:
         """A high-priority point, or one whose owner is on the team (and so would verify
         their own work), counts as done only once someone else of the team verifies it.
-        `team`: the mission's team's user ids, when the caller has them already."""
+        `team`: the mission's team's user ids, when the caller has them already (a list of
+        points from `for_display` has `owner_on_team` instead)."""
         if self.priority == self.Priority.HIGH:
             return True
         if self.owner_id is None:
             return False
+        if team is None and hasattr(self, "owner_on_team"):
+            return self.owner_on_team
         return self.owner_id in (self.team_ids() if team is None else team)
 
     def settled(self, team: set[int] | None = None) -> bool:

@@ -11,9 +11,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from clusters.models import Country, GlobalCluster, Role
-from clusters.selectors import user_roles
+from clusters.selectors import ROLES, user_roles
 from missions.models import Lesson, Mission
-from missions.selectors.missions import has_served, missions_visible_to
+from missions.selectors.missions import PERMISSIONS, has_served, missions_visible_to
 
 SEARCH_WORDS_MAX = 8
 # The roles who organise and run missions, and so learn from all of them.
@@ -27,15 +27,19 @@ ALL_LESSONS_ROLES = {
 
 
 def _sees_all_lessons(user) -> bool:
-    """(Cached on the user for the request, as user_roles is: a page asks more than once.)"""
-    if not hasattr(user, "_icsm_sees_all_lessons"):
-        user._icsm_sees_all_lessons = bool(
+    """(Remembered on the user object until a role or a permission changes, as their roles
+    and permissions are: a page asks more than once.)"""
+    now = (ROLES.current, PERMISSIONS.current)
+    remembered = getattr(user, "_icsm_sees_all_lessons", None)
+    if remembered is None or remembered[0] != now:
+        sees = bool(
             user.is_superuser
             or user_roles(user) & ALL_LESSONS_ROLES
             # Anyone who has served on or led a mission learns from every other one.
             or has_served(user)
         )
-    return user._icsm_sees_all_lessons
+        remembered = user._icsm_sees_all_lessons = (now, sees)
+    return remembered[1]
 
 
 def lessons_visible_to(user) -> QuerySet[Lesson]:

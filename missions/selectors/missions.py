@@ -3,8 +3,6 @@ comes through `missions_visible_to`: scope lives here and nowhere else."""
 
 from __future__ import annotations
 
-import itertools
-
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -14,7 +12,7 @@ from guardian.backends import ObjectPermissionBackend, check_support
 from guardian.core import ObjectPermissionChecker
 
 from clusters.models import Role, RoleAssignment
-from clusters.selectors import user_roles
+from clusters.selectors import Generation, user_roles
 from missions.models import (
     MISSION,
     TEAM_CODENAMES,
@@ -67,23 +65,14 @@ class GlobalRoleBackend:
         return codename in global_codenames(user_obj)
 
 
-# Bumped whenever an object permission row or a user's groups change in this process: the
-# permissions remembered on a user object are then read again.
-_permissions_changed = itertools.count()
-_generation = next(_permissions_changed)
-
-
-def permissions_changed(**_kwargs) -> None:
-    """Forget every user's remembered object permissions (a signal receiver)."""
-    global _generation
-    _generation = next(_permissions_changed)
-
-
+# Every object permission row saved or deleted, and every change of a user's groups, in this
+# process: the permissions remembered on a user object are then read again.
+PERMISSIONS = Generation()
 for _model in (MissionUserObjectPermission, MissionGroupObjectPermission):
-    post_save.connect(permissions_changed, sender=_model, dispatch_uid=f"icsm-perms-{_model}")
-    post_delete.connect(permissions_changed, sender=_model, dispatch_uid=f"icsm-del-{_model}")
+    post_save.connect(PERMISSIONS.bump, sender=_model, dispatch_uid=f"icsm-perms-{_model}")
+    post_delete.connect(PERMISSIONS.bump, sender=_model, dispatch_uid=f"icsm-del-{_model}")
 m2m_changed.connect(
-    permissions_changed, sender=get_user_model().groups.through, dispatch_uid="icsm-groups"
+    PERMISSIONS.bump, sender=get_user_model().groups.through, dispatch_uid="icsm-groups"
 )
 
 
@@ -101,9 +90,9 @@ class RequestObjectPermissionBackend(ObjectPermissionBackend):
         if not support:
             return False
         checker = getattr(user_obj, "_icsm_checker", None)
-        if checker is None or checker.icsm_generation != _generation:
+        if checker is None or checker.icsm_generation != PERMISSIONS.current:
             checker = ObjectPermissionChecker(user_obj)
-            checker.icsm_generation = _generation
+            checker.icsm_generation = PERMISSIONS.current
             user_obj._icsm_checker = checker
         return checker.has_perm(perm, obj)
 

@@ -206,7 +206,8 @@ def team_members(mission: Mission) -> QuerySet[Nomination]:
 
 
 def team_overview(mission: Mission) -> dict:
-    """The team at a glance, for the team page and the planning overview (six queries).
+    """The team at a glance, for the team page (six queries). The planning page's
+    `team_summary` gives the same figures from two queries (a test holds them equal).
 
     Keys: members (accepted nominations), size, suggested_size, clusters_covered,
     clusters_missing, clusters_extra (represented though not requested), issues_covered,

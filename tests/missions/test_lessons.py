@@ -311,6 +311,13 @@ class TestScope:
         assert len(search(client, member)) == 3
         assert lessons_visible_to(member).count() == 3
 
+    def test_joining_a_team_opens_every_lesson_at_once_on_the_same_user(self, cast, library):
+        outsider = cast["outsider"]
+        assert lessons_visible_to(outsider).count() == 0  # remembered on the user object
+        mission = make_mission("PAK", status="in_planning", title="Pakistan 2026")
+        mission_leader_appoint(mission, outsider)
+        assert lessons_visible_to(outsider).count() == 3
+
     def test_the_mission_links_only_when_the_reader_may_open_it(self, client, cast, library):
         mission = make_mission("PAK", status="in_planning", title="Pakistan 2026")
         member = make_member(mission, "newcomer").participant
