@@ -244,20 +244,26 @@ def team_overview(mission: Mission) -> dict:
     }
 
 
+def _nomination_counts(mission: Mission) -> dict[str, int]:
+    """How many of the mission's nominations are accepted and how many still proposed."""
+    return Nomination.objects.filter(mission=mission).aggregate(
+        accepted=Count("pk", filter=Q(status=Nomination.Status.ACCEPTED)),
+        proposed=Count("pk", filter=Q(status=Nomination.Status.PROPOSED)),
+    )
+
+
 def team_summary(mission: Mission) -> dict:
     """The team in figures, for the planning overview (two queries): size, suggested_size,
     pending, clusters_missing (asked for, no accepted member represents them), confirmed.
     The team page's `team_overview` reads every member with what they bring; the planning
     page shows none of that, and 30 members' details were half its time."""
-    counts = Nomination.objects.filter(mission=mission).aggregate(
-        size=Count("pk", filter=Q(status=Nomination.Status.ACCEPTED)),
-        pending=Count("pk", filter=Q(status=Nomination.Status.PROPOSED)),
-    )
+    counts = _nomination_counts(mission)
     represented = Nomination.clusters.through.objects.filter(
         nomination__mission=mission, nomination__status=Nomination.Status.ACCEPTED
     ).values("globalcluster")
     return {
-        **counts,
+        "size": counts["accepted"],
+        "pending": counts["proposed"],
         "suggested_size": mission.suggested_team_size,
         "clusters_missing": list(
             mission.requested_clusters.exclude(pk__in=represented).order_by("name")
@@ -269,10 +275,7 @@ def team_summary(mission: Mission) -> dict:
 def team_confirm_missing(mission: Mission) -> list[str]:
     """What stops the GCC from confirming the team now, in plain sentences."""
     missing = []
-    counts = Nomination.objects.filter(mission=mission).aggregate(
-        accepted=Count("pk", filter=Q(status=Nomination.Status.ACCEPTED)),
-        proposed=Count("pk", filter=Q(status=Nomination.Status.PROPOSED)),
-    )
+    counts = _nomination_counts(mission)
     if not counts["accepted"]:
         missing.append(_("Accept at least one nomination: the team has no member yet."))
     if counts["proposed"]:
