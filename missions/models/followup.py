@@ -17,9 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from clusters.models import ChoiceLabels, CountryCluster, GlobalCluster, Organisation
+from clusters.models import (
+    ChoiceLabels,
+    ConcurrentTransitions,
+    CountryCluster,
+    GlobalCluster,
+    Organisation,
+)
 from missions.models.team import TEAM_CODENAMES
 from missions.workflow import Guard, Machine, Missing, TransitionLogBase, holds
 
@@ -168,7 +174,7 @@ def awaits_verification(point: ActionPoint) -> list[Missing]:
     return []
 
 
-class ActionPoint(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
+class ActionPoint(ChoiceLabels, ConcurrentTransitions, models.Model):
     """One recommendation of a mission, followed until it is done, dropped or carried."""
 
     class Level(models.TextChoices):

@@ -13,10 +13,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from clusters.models import ChoiceLabels, Country, CrossCuttingIssue, GlobalCluster
+from clusters.models import (
+    ChoiceLabels,
+    ConcurrentTransitions,
+    Country,
+    CrossCuttingIssue,
+    GlobalCluster,
+)
 from formats.people import person
 from missions.models.followup import PointStatus
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
@@ -325,7 +331,7 @@ def country_consulted(mission: Mission) -> list[Missing]:
     return []
 
 
-class Mission(ChoiceLabels, ConcurrentTransitionMixin, models.Model):
+class Mission(ChoiceLabels, ConcurrentTransitions, models.Model):
     class Type(models.TextChoices):
         DIAGNOSTIC = "diagnostic", _("Diagnostic")
         FOLLOW_UP = "follow_up", _("Follow-up of an earlier mission")

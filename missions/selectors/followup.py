@@ -8,8 +8,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,16 +41,17 @@ from missions.selectors.missions import missions_on_team_of
 
 # The roles that follow every mission's points.
 ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
+# The roles that see their country's points, and the one that sees its clusters' plans.
+COUNTRY_ROLES = (Role.RC_HC, Role.HCT_MEMBER)
+PLAN_ROLE = Role.CLUSTER_FOCAL_POINT
 
 
-def _country_ids(user, roles=(Role.RC_HC, Role.HCT_MEMBER)):
+def _country_ids(user, roles=COUNTRY_ROLES):
     return RoleAssignment.objects.filter(user=user, role__in=roles).values("country")
 
 
 def _focal_cluster_ids(user):
-    return RoleAssignment.objects.filter(user=user, role=Role.CLUSTER_FOCAL_POINT).values(
-        "global_cluster"
-    )
+    return RoleAssignment.objects.filter(user=user, role=PLAN_ROLE).values("global_cluster")
 
 
 def _team_mission_ids(user):
@@ -68,19 +79,30 @@ def action_points_visible_to(user) -> QuerySet[ActionPoint]:
 def _visible_point_ids(user) -> QuerySet:
     """The ids of the points `user` sees other than by a global role: a UNION of one indexed
     lookup per way of seeing them (mission, owner, country, plan). An OR of the same
-    branches defeats every index and reads all the points of all the missions."""
-    branches = (
+    branches defeats every index and reads all the points of all the missions.
+
+    The country and plan branches are there only for who holds their roles (remembered on
+    the user): each branch costs the page its compiling and planning, on every query of
+    the scope, and finds nothing without the role."""
+    roles = user_roles(user)
+    branches = [
         ActionPoint.objects.filter(mission__in=_team_mission_ids(user)),
         ActionPoint.objects.filter(owner=user),
-        ActionPoint.objects.filter(
-            mission__in=Mission.objects.filter(country__in=_country_ids(user)).values("pk")
-        ),
-        ActionPoint.objects.filter(
-            plan__in=ImprovementPlan.objects.filter(
-                country_cluster__global_cluster__in=_focal_cluster_ids(user)
-            ).values("pk")
-        ),
-    )
+    ]
+    if roles.intersection(COUNTRY_ROLES):
+        branches.append(
+            ActionPoint.objects.filter(
+                mission__in=Mission.objects.filter(country__in=_country_ids(user)).values("pk")
+            )
+        )
+    if PLAN_ROLE in roles:
+        branches.append(
+            ActionPoint.objects.filter(
+                plan__in=ImprovementPlan.objects.filter(
+                    country_cluster__global_cluster__in=_focal_cluster_ids(user)
+                ).values("pk")
+            )
+        )
     first, *rest = (branch.order_by().values("pk") for branch in branches)
     return first.union(*rest)
 
@@ -267,19 +289,36 @@ def tracker_missions(user) -> QuerySet[Mission]:
     return missions_on_team_of(user)
 
 
-def status_by_addressee(points: QuerySet[ActionPoint]) -> list[dict]:
-    """Counts of points by addressee kind and status, for the tracker's chart (one query)."""
+def point_figures(
+    points: QuerySet[ActionPoint], months: int = 12
+) -> tuple[list[dict], list[tuple[str, int]]]:
+    """The tracker's figures in one query (each query of the scope costs its compiling and
+    planning again): the counts of `points` by addressee kind and status, and how many were
+    done in each of the last `months` months (oldest first)."""
+    today = timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    start = datetime.date(year, month + 1, 1)
     rows = (
         points.order_by()
-        .values("addressee_kind", "status")
+        .annotate(
+            month=Case(
+                When(status=PointStatus.DONE, done_at__date__gte=start, then=TruncMonth("done_at")),
+            )
+        )
+        .values("addressee_kind", "status", "month")
         .annotate(n=Count("pk"))
         .order_by("addressee_kind", "status")
     )
-    labels = dict(ActionPoint.Addressee.choices)
     table: dict[str, dict[str, int]] = {}
+    done: dict[str, int] = {}
     for row in rows:
-        table.setdefault(row["addressee_kind"], {})[row["status"]] = row["n"]
-    return [
+        counts = table.setdefault(row["addressee_kind"], {})
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+        if row["month"] is not None:
+            key = _month_key(row["month"])
+            done[key] = done.get(key, 0) + row["n"]
+    labels = dict(ActionPoint.Addressee.choices)
+    by_addressee = [
         {
             "addressee": labels.get(kind, kind),
             "counts": [
@@ -289,33 +328,16 @@ def status_by_addressee(points: QuerySet[ActionPoint]) -> list[dict]:
         }
         for kind, counts in table.items()
     ]
-
-
-def done_by_month(points: QuerySet[ActionPoint], months: int = 12) -> list[tuple[str, int]]:
-    """How many points were done in each of the last `months` months (oldest first)."""
-    from django.db.models.functions import TruncMonth
-
-    today = timezone.localdate()
-    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
-    start = datetime.date(year, month + 1, 1)
-    rows = dict(
-        points.filter(status=PointStatus.DONE, done_at__date__gte=start)
-        .order_by()
-        .annotate(month=TruncMonth("done_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    found = {
-        (m.date() if isinstance(m, datetime.datetime) else m).strftime("%Y-%m"): n
-        for m, n in rows.items()
-    }
-    out, month = [], start
+    by_month, month = [], start
     for _ in range(months):
-        key = month.strftime("%Y-%m")
-        out.append((key, found.get(key, 0)))
+        key = _month_key(month)
+        by_month.append((key, done.get(key, 0)))
         month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return out
+    return by_addressee, by_month
+
+
+def _month_key(month: datetime.date | datetime.datetime) -> str:
+    return month.strftime("%Y-%m")
 
 
 def my_action_points(user) -> QuerySet[ActionPoint]:

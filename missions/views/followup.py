@@ -48,7 +48,6 @@ from missions.models import ACTION_POINT, MISSION, ActionPoint, CalendarToken, M
 from missions.models.followup import POINT_TRANSITIONS, PointStatus
 from missions.selectors.followup import (
     action_points_visible_to,
-    done_by_month,
     for_display,
     get_evidence_for,
     get_plan_for,
@@ -58,9 +57,9 @@ from missions.selectors.followup import (
     plan_points,
     plan_progress,
     plans_visible_to,
+    point_figures,
     point_history,
     points_page,
-    status_by_addressee,
     tracker_missions,
     tracker_points,
 )
@@ -128,7 +127,7 @@ def _month_label(key: str) -> str:
 def _figures(points: QuerySet[ActionPoint]) -> dict:
     """The tracker's figures, each chart with the table of its numbers: the points of each
     kind of addressee by status (one small chart per kind), and those done by month."""
-    by_addressee = status_by_addressee(points)
+    by_addressee, by_month = point_figures(points)
     for index, row in enumerate(by_addressee):
         row["chart"] = mark_safe(  # nosec B308 B703 # bar_chart escapes every text it draws
             bar_chart(
@@ -138,7 +137,7 @@ def _figures(points: QuerySet[ActionPoint]) -> dict:
                 chart_id=f"points-by-addressee-{index}",
             )
         )
-    done = [(_month_label(key), n) for key, n in done_by_month(points)]
+    done = [(_month_label(key), n) for key, n in by_month]
     return {
         "by_addressee": by_addressee,
         # Every point counted once, by addressee: the pager's count without a query of its own.

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from clusters.models import Country, CountryCluster, GlobalCluster
@@ -430,6 +431,21 @@ class TestDigest:
         )
         assert "Open: 1" in digest.body
         assert "Became overdue" in digest.body
+
+
+def test_a_stale_copy_of_a_point_cannot_overwrite_its_newer_status(cast, mission, owner):
+    """The optimistic lock holds for points as for missions."""
+    from django_fsm import ConcurrentTransition
+
+    point = opened(mission, cast, owner)
+    old_copy = ActionPoint.objects.get(pk=point.pk)
+    point_transition(point, "drop", cast["leader"], reason="No longer relevant.")
+    old_copy.text = "Overwritten"
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        old_copy.save()
+    point.refresh_from_db()
+    assert point.status == PointStatus.DROPPED
+    assert point.text != "Overwritten"
 
 
 def test_a_point_is_carried_only_by_taking_it_over(cast, mission, owner):

@@ -816,10 +816,13 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
         q["sql"] for q in queries.captured_queries if 'FROM "missions_actionpoint"' in q["sql"]
     ]
     scoped = [sql for sql in points if "UNION" in sql]
-    assert len(scoped) >= 3  # the page's ids and the figures (which count the pager's points)
+    # The page's ids, and the figures in one query (which count the pager's points too).
+    assert len(scoped) == 2
     for sql in scoped:
         outer = sql.split("UNION")[0].split("WHERE")[0]
         assert "DISTINCT" not in outer and "JOIN" not in outer, sql
+        # The leader holds no country or focal point role: the team and owner branches only.
+        assert sql.count("UNION") == 1, sql
     (columns,) = [sql for sql in points if '"missions_actionpoint"."text"' in sql]
     assert "UNION" not in columns and "DISTINCT" not in columns
     assert 'GROUP BY "missions_actionpoint"' not in columns
