@@ -61,7 +61,7 @@ class Country(models.Model):
         return self.name
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         UN_AGENCY = "un_agency", _("UN agency")
         NGO = "ngo", _("NGO")
@@ -174,7 +174,7 @@ def _scope_constraint() -> Q:
     return rule
 
 
-class RoleAssignment(models.Model):
+class RoleAssignment(ChoiceLabels, models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
     )
@@ -229,7 +229,7 @@ def role_group_name(role: str, **scope_ids: int | None) -> str:
     return ":".join(["icsm", role, *parts])
 
 
-class RoleChange(models.Model):
+class RoleChange(ChoiceLabels, models.Model):
     """One grant or revoke of a role: who, which role and scope, by whom, when. Never edited."""
 
     class Action(models.TextChoices):
@@ -282,7 +282,7 @@ class AuditEventQuerySet(models.QuerySet):
         _refuse("changed")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceLabels, models.Model):
     """Something HCSS must be able to trace afterwards: who signed in (or tried to), whose
     role changed, what changed in the admin, who downloaded someone else's file.
 
@@ -354,7 +354,7 @@ class AuditEvent(models.Model):
         _refuse("deleted")
 
 
-class LanguagePreference(models.Model):
+class LanguagePreference(ChoiceLabels, models.Model):
     """The language a user reads the site, their e-mails and their PDFs in.
 
     A row only once the user has chosen; without one, the browser's language applies on the

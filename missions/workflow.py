@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django_fsm import ConcurrentTransition
 
+from clusters.models import ChoiceLabels
+
 
 # The mission's states. Their labels are the names users read (badges, lists, "it is now
 # approved"); the "mission state" context lets a language agree them with "mission".
@@ -192,7 +194,7 @@ def holds(user, codename: str, obj, app_label: str = "missions") -> bool:
 # The log ----------------------------------------------------------------------------------------
 
 
-class TransitionLogBase(models.Model):
+class TransitionLogBase(ChoiceLabels, models.Model):
     """What the log row of any state machine of this app records: which transition, from
     and to which state, who, when, their comment and the reason the transition asked for.
     A concrete log adds the foreign key to its machine's model (`Machine.log_fk`) and the

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clusters.models import Organisation
+from clusters.models import ChoiceLabels, Organisation
 from commitments.models.framework import FrameworkItem
 from commitments.models.rounds import Round
 
@@ -49,7 +49,7 @@ class AssessmentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
 
 
-class SelfAssessment(models.Model):
+class SelfAssessment(ChoiceLabels, models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assessments")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="commitment_assessments"
@@ -104,7 +104,7 @@ def answer_file_path(answer: "Answer", filename: str) -> str:
     return f"commitments/{answer.assessment.round_id}/{uuid.uuid4().hex}"
 
 
-class Answer(models.Model):
+class Answer(ChoiceLabels, models.Model):
     """The rating of one item, with its evidence (for a principle: an example)."""
 
     assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="answers")
@@ -127,7 +127,7 @@ class Answer(models.Model):
         return f"{self.item}: {self.get_rating_display() or '—'}"
 
 
-class ObstacleFaced(models.Model):
+class ObstacleFaced(ChoiceLabels, models.Model):
     assessment = models.ForeignKey(
         SelfAssessment, on_delete=models.CASCADE, related_name="obstacles"
     )

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
+
 
 class FrameworkVersion(models.Model):
     number = models.PositiveSmallIntegerField(_("version"), unique=True)
@@ -38,7 +40,7 @@ class ItemKind(models.TextChoices):
 ASSESSED_KINDS = (ItemKind.COMMITMENT, ItemKind.PRINCIPLE)
 
 
-class FrameworkItem(models.Model):
+class FrameworkItem(ChoiceLabels, models.Model):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
     number = models.PositiveSmallIntegerField(_("number"))

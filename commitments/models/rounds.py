@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clusters.models import CountryCluster
+from clusters.models import ChoiceLabels, CountryCluster
 from commitments.models.framework import FrameworkVersion
 
 
@@ -20,7 +20,7 @@ class RoundStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class Round(models.Model):
+class Round(ChoiceLabels, models.Model):
     """One round of self-assessment in a country cluster.
 
     Open until the coordinator closes it or its closing date passes (the daily tick then
@@ -81,7 +81,7 @@ class Round(models.Model):
         return self.status == RoundStatus.OPEN and today <= self.closes_on
 
 
-class RoundEvent(models.Model):
+class RoundEvent(ChoiceLabels, models.Model):
     """The round's log: opened and closed, by whom (nobody: the closing date passed)."""
 
     class Action(models.TextChoices):
@@ -103,7 +103,7 @@ class RoundEvent(models.Model):
         return f"{self.get_action_display()}: {self.round}"
 
 
-class RoundReminder(models.Model):
+class RoundReminder(ChoiceLabels, models.Model):
     """Claims one reminder (round, window, closing date, recipient) before its notice is
     written: a second tick, a retried task or a killed worker finds it claimed."""
 

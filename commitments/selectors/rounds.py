@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from clusters.models import CountryCluster, Role, RoleAssignment
 from clusters.selectors import user_roles
-from commitments.models import AssessmentStatus, Round, RoundStatus
+from commitments.models import AssessmentStatus, Round, RoundStatus, SelfAssessment
 
 
 def _active(user) -> bool:
@@ -52,11 +53,20 @@ def clusters_visible_to(user) -> QuerySet[CountryCluster]:
         return CountryCluster.objects.none()
     if sees_every_cluster(user):
         return CountryCluster.objects.all()
-    return CountryCluster.objects.filter(
-        Q(pk__in=_assigned(user, Role.CLUSTER_COORDINATOR, "country_cluster"))
-        | Q(pk__in=_assigned(user, Role.PARTNER_REPRESENTATIVE, "country_cluster"))
-        | Q(global_cluster__in=_assigned(user, Role.CLUSTER_FOCAL_POINT, "global_cluster"))
-    )
+    # A branch only for a role the user holds (remembered on the user): each costs every
+    # query of the scope its compiling and planning, and finds nothing without the role.
+    roles = user_roles(user)
+    scope = Q()
+    for role, field, lookup in (
+        (Role.CLUSTER_COORDINATOR, "country_cluster", "pk__in"),
+        (Role.PARTNER_REPRESENTATIVE, "country_cluster", "pk__in"),
+        (Role.CLUSTER_FOCAL_POINT, "global_cluster", "global_cluster__in"),
+    ):
+        if role in roles:
+            scope |= Q(**{lookup: _assigned(user, role, field)})
+    if not scope:
+        return CountryCluster.objects.none()
+    return CountryCluster.objects.filter(scope)
 
 
 def rounds_visible_to(user) -> QuerySet[Round]:
@@ -86,17 +96,28 @@ def get_cluster_for(user, pk) -> CountryCluster:
     return cluster
 
 
+def _assessments(**filters) -> Coalesce:
+    """How many of a round's assessments match `filters` (a subquery of the round)."""
+    return Coalesce(
+        Subquery(
+            SelfAssessment.objects.filter(round=OuterRef("pk"), **filters)
+            .order_by()
+            .values("round")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+
+
 def for_display(rounds: QuerySet[Round]) -> QuerySet[Round]:
-    """What every list of rounds shows, in one query: the cluster, and how many answered."""
+    """What every list of rounds shows, in one query: the cluster, and how many answered.
+    The counts are subqueries, not a join with a GROUP BY over every column shown."""
     return rounds.select_related(
         "country_cluster__country", "country_cluster__global_cluster", "framework"
     ).annotate(
-        invited=Count("assessments", distinct=True),
-        submitted=Count(
-            "assessments",
-            filter=Q(assessments__status=AssessmentStatus.SUBMITTED),
-            distinct=True,
-        ),
+        invited=_assessments(),
+        submitted=_assessments(status=AssessmentStatus.SUBMITTED),
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
 from missions.models.team import Nomination
 
 
@@ -38,7 +39,7 @@ class ElectionQuerySet(models.QuerySet):
         )
 
 
-class Election(models.Model):
+class Election(ChoiceLabels, models.Model):
     """One round of the team's vote for its leader. A run-off is a further round.
 
     Secrecy: a Ballot says only that a member voted; a vote adds to the count of every

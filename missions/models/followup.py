@@ -459,7 +459,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class PointReminder(models.Model):
+class PointReminder(ChoiceLabels, models.Model):
     """Claims one reminder (point, kind, due date, recipient) before it is sent: a second
     sweep, a retried task or a killed worker finds it claimed. The notice it sent is the
     outbox row that carries it."""

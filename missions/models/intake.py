@@ -7,13 +7,15 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
+
 
 def attachment_path(attachment: "Attachment", filename: str) -> str:
     # Never the user's file name on disk: it is kept in `original_name` for display only.
     return f"missions/{attachment.mission_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         HCT_MINUTES = "hct_minutes", _("Minutes of the HCT meeting")
         CONCEPT_NOTE = "concept_note", _("Concept note")

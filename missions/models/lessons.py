@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
 
-class Lesson(models.Model):
+
+class Lesson(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         LESSON = "lesson", _("Lesson learnt")
         GOOD_PRACTICE = "good_practice", _("Good practice")

@@ -5,8 +5,10 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
 
-class Notification(models.Model):
+
+class Notification(ChoiceLabels, models.Model):
     """A notice to one person, in the app and by e-mail: the outbox.
 
     The row is written in the same transaction as what it tells of; the e-mail goes later,

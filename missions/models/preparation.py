@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
 from missions.models.team import Nomination
 
 
@@ -15,7 +16,7 @@ def briefing_path(coverage: "IssueCoverage", filename: str) -> str:
     return f"missions/{coverage.mission_id}/briefings/{uuid.uuid4().hex}"
 
 
-class IssueCoverage(models.Model):
+class IssueCoverage(ChoiceLabels, models.Model):
     """How one relevant cross-cutting issue is covered: on the team, remotely, or by a
     briefing paper."""
 
@@ -84,7 +85,7 @@ class ChecklistItem(models.Model):
         return self.name
 
 
-class LogisticsEntry(models.Model):
+class LogisticsEntry(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         TODO = "todo", pgettext_lazy("logistics item state", "To do")
         IN_PROGRESS = "in_progress", pgettext_lazy("logistics item state", "In progress")

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
+
 
 class MissionReport(models.Model):
     """A mission's report. Its text lives in versions; the newest version is the current one."""
@@ -126,7 +128,7 @@ class ReportFinding(models.Model):
         return gettext("Inter-cluster coordination")
 
 
-class ReportRecipient(models.Model):
+class ReportRecipient(ChoiceLabels, models.Model):
     """One address on a mission's distribution list."""
 
     class Source(models.TextChoices):

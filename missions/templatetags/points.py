@@ -6,10 +6,10 @@ from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from formats.people import person
+from formats.text import fit
 from missions.models import ActionPoint
 from missions.models.followup import PointStatus
 
@@ -63,6 +63,12 @@ def point_rows(points, show_mission: bool) -> str:
     verified, awaits = _hint(_("verified")), _hint(_("awaits verification"))
     # The points' URLs differ only by their key: reversed once, not on each row.
     url = [escape(part) for part in reverse("missions:action_point", args=[0]).rsplit("0", 1)]
+    # What many rows share is written once: a label is a translation, a cluster's name a
+    # lookup of the language's column, a date a formatting.
+    statuses = {value: escape(str(label)) for value, label in PointStatus.choices}
+    levels = {value: escape(str(label)) for value, label in ActionPoint.Level.choices}
+    cluster_names: dict[int, str] = {}
+    days: dict = {}
     rows = []
     for point in points:
         verification = ""
@@ -79,9 +85,16 @@ def point_rows(points, show_mission: bool) -> str:
             )
         due = "—"
         if point.due_on:
-            day = formats.date_format(point.due_on, "j M Y")
-            due = f'<time datetime="{point.due_on.isoformat()}">{escape(day)}</time>'
-        clusters = ", ".join(str(cluster) for cluster in point.cluster_list)
+            due = days.get(point.due_on)
+            if due is None:
+                day = formats.date_format(point.due_on, "j M Y")
+                due = days[point.due_on] = (
+                    f'<time datetime="{point.due_on.isoformat()}">{escape(day)}</time>'
+                )
+        for cluster in point.cluster_list:
+            if cluster.pk not in cluster_names:
+                cluster_names[cluster.pk] = str(cluster)
+        clusters = ", ".join(cluster_names[cluster.pk] for cluster in point.cluster_list)
         rows.append(
             POINT_ROW.format(
                 pk=int(point.pk),
@@ -89,15 +102,15 @@ def point_rows(points, show_mission: bool) -> str:
                 reference=escape(point.reference),
                 priority=high_priority if point.priority == ActionPoint.Priority.HIGH else "",
                 mission=mission,
-                text=escape(Truncator(point.text).chars(140)),
+                text=escape(fit(point.text, 140)),
                 clusters=_hint(clusters) if clusters else "",
                 addressee=escape(point.addressee or "—"),
-                level=escape(point.get_level_display()),
+                level=levels.get(point.level) or escape(point.level),
                 owner=escape(person(point.owner)) if point.owner else no_owner,
                 due=due,
                 overdue=overdue if point.is_overdue(today) else "",
                 badge=escape(point.status_badge),
-                status=escape(point.get_status_display()),
+                status=statuses.get(point.status) or escape(point.status),
                 verification=verification,
                 updates=int(point.update_count),
                 **labels,

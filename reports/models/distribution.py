@@ -4,10 +4,11 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
 from reports.models.document import Document
 
 
-class Delivery(models.Model):
+class Delivery(ChoiceLabels, models.Model):
     """The final report of one version sent to one address of the distribution list.
 
     Its e-mail is a notification row of the outbox (built when sent, with a personal link that

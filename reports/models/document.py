@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clusters.models import ChoiceLabels
+
 # A document still queued or rendering after this long was lost (a broker or worker restart):
 # asking for it again queues it again, and a worker may take it over.
 STALLED_AFTER = datetime.timedelta(minutes=5)
@@ -24,7 +26,7 @@ def document_path(document: Document, filename: str) -> str:
     )
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     """One rendering of one version of a mission's text (e.g. ToR version 3, final)."""
 
     class Kind(models.TextChoices):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from clusters.models import ConcurrentTransitions
+from clusters.models import ChoiceLabels, ConcurrentTransitions
 from missions.workflow import Machine, TransitionLogBase, holds
 from reports.models.document import Document
 
@@ -23,7 +23,7 @@ def leads(publication: Publication, user) -> bool:
     return holds(user, "lead_mission", publication.mission)
 
 
-class Publication(ConcurrentTransitions, models.Model):
+class Publication(ChoiceLabels, ConcurrentTransitions, models.Model):
     """A mission's public report: which final version is public, its public PDF and summary.
 
     One per mission. Publishing again after a newer final version makes that one public.
