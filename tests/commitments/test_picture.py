@@ -288,3 +288,17 @@ def test_across_countries_a_focal_point_sees_its_cluster_everywhere(cast, pakist
     assert wash not in clusters_across_for(cast["focal_health"])
     assert wash in clusters_across_for(cast["hcss"])
     assert not clusters_across_for(pakistan.coordinator).exists()
+
+
+def test_a_band_is_a_badge_in_the_readers_language_and_none_says_not_shown():
+    from django.utils import translation
+
+    from commitments.templatetags.bands import band
+
+    assert band(Band.WEAK) == '<span class="badge band band-weak">Weak</span>'
+    assert band(None) == '<span class="hint">not shown</span>'
+    with translation.override("fr"):
+        assert band(Band.GOOD) == (
+            f'<span class="badge band band-good">{translation.gettext("Good")}</span>'
+        )
+        assert translation.gettext("Good") != "Good"
