@@ -144,7 +144,8 @@ class RoundPicture:
 
 
 def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
-    """The picture of each of `rounds`, by round pk, in four queries however many."""
+    """The picture of each of `rounds` (from `for_display`, which counts their answers), by
+    round pk, in three queries however many."""
     rounds = list(rounds)
     if not rounds:
         return {}
@@ -154,14 +155,6 @@ def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
         version__in={r.framework_id for r in rounds}, kind__in=ASSESSED_KINDS
     ).order_by("kind", "number"):
         items[item.version_id].append(item)
-    statuses: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        SelfAssessment.objects.filter(round__in=ids)
-        .values("round", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        statuses[row["round"]][row["status"]] = row["n"]
     submitted_only = {
         "assessment__round__in": ids,
         "assessment__status": AssessmentStatus.SUBMITTED,
@@ -186,9 +179,7 @@ def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
 
     pictures = {}
     for r in rounds:
-        counts = statuses[r.pk]
-        submitted = counts.get(AssessmentStatus.SUBMITTED, 0)
-        picture = RoundPicture(round=r, invited=sum(counts.values()), submitted=submitted)
+        picture = RoundPicture(round=r, invited=r.invited, submitted=r.submitted)
         for item in items[r.framework_id]:
             figure = ItemFigure(item=item)
             given = ratings[(r.pk, item.pk)]
@@ -301,11 +292,9 @@ def trend_of(pictures: list[RoundPicture]) -> Trend:
 
 
 def cluster_trend(cluster: CountryCluster) -> Trend:
-    """A cluster's rounds, oldest first, and each commitment's score in each (five queries)."""
+    """A cluster's rounds, oldest first, and each commitment's score in each (four queries)."""
     rounds = list(
-        Round.objects.filter(country_cluster=cluster)
-        .select_related("framework")
-        .order_by("period_end", "pk")
+        for_display(Round.objects.filter(country_cluster=cluster)).order_by("period_end", "pk")
     )
     pictures = round_pictures(rounds)
     return trend_of([pictures[r.pk] for r in rounds])
@@ -348,7 +337,7 @@ class ClusterTrend:
 
 
 def across(clusters: QuerySet[CountryCluster]) -> list[ClusterTrend]:
-    """Each of `clusters` that has had a round, with its rounds over time (six queries)."""
+    """Each of `clusters` that has had a round, with its rounds over time (five queries)."""
     clusters = {
         c.pk: c
         for c in clusters.select_related("country", "global_cluster").order_by(
@@ -356,9 +345,9 @@ def across(clusters: QuerySet[CountryCluster]) -> list[ClusterTrend]:
         )
     }
     rounds = list(
-        Round.objects.filter(country_cluster__in=list(clusters))
-        .select_related("framework")
-        .order_by("period_end", "pk")
+        for_display(Round.objects.filter(country_cluster__in=list(clusters))).order_by(
+            "period_end", "pk"
+        )
     )
     pictures = round_pictures(rounds)
     by_cluster: dict[int, list[RoundPicture]] = defaultdict(list)
@@ -387,7 +376,7 @@ class ClusterPicture:
 def country_picture(country: Country | int) -> list[ClusterPicture]:
     """The latest picture of each of a country's clusters that has held a round, for the page
     and the report of a mission to the country. Aggregates only, with the threshold of three
-    applied; anyone who may see the mission may see this. Ordered by the cluster's name; five
+    applied; anyone who may see the mission may see this. Ordered by the cluster's name; four
     queries, however many clusters, rounds and partners.
 
     Each ClusterPicture has `cluster` (with `global_cluster` and `country` loaded), `rounds`
