@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clusters.models import Role, RoleAssignment
+from clusters.selectors import user_roles
 from commitments.models import Answer, AssessmentStatus, RoundStatus, SelfAssessment
 from commitments.selectors.rounds import _active, clusters_coordinated_by
 
@@ -27,9 +28,27 @@ def _represents(user) -> Exists:
     )
 
 
+def _scope(user, **coordinated) -> QuerySet[SelfAssessment]:
+    """The assessments of the organisations `user` represents, and those of the clusters
+    they coordinate that match `coordinated`. A branch only for a role the user holds
+    (remembered on the user): without it, it finds nothing and costs its query."""
+    if not _active(user):
+        return SelfAssessment.objects.none()
+    roles = user_roles(user)
+    scope = Q()
+    if Role.PARTNER_REPRESENTATIVE in roles:
+        scope |= Q(_represents(user))
+    if Role.CLUSTER_COORDINATOR in roles:
+        coordinated_clusters = clusters_coordinated_by(user).values("pk")
+        scope |= Q(round__country_cluster__in=coordinated_clusters, **coordinated)
+    if not scope:
+        return SelfAssessment.objects.none()
+    return SelfAssessment.objects.filter(scope)
+
+
 def assessments_answered_by(user) -> QuerySet[SelfAssessment]:
     """The self-assessments of the organisations `user` represents, in their clusters."""
-    if not _active(user):
+    if not _active(user) or Role.PARTNER_REPRESENTATIVE not in user_roles(user):
         return SelfAssessment.objects.none()
     return SelfAssessment.objects.filter(_represents(user))
 
@@ -37,25 +56,13 @@ def assessments_answered_by(user) -> QuerySet[SelfAssessment]:
 def assessments_visible_to(user) -> QuerySet[SelfAssessment]:
     """The self-assessments `user` may open: their own organisation's, and every one of the
     rounds of the clusters they coordinate (whose answers they read once submitted)."""
-    if not _active(user):
-        return SelfAssessment.objects.none()
-    return SelfAssessment.objects.filter(
-        _represents(user) | Q(round__country_cluster__in=clusters_coordinated_by(user).values("pk"))
-    )
+    return _scope(user)
 
 
 def answers_readable_by(user) -> QuerySet[SelfAssessment]:
     """The self-assessments whose answers `user` may read: their own organisation's, drafts
     too; their clusters' once submitted (a draft is the partner's until it is sent)."""
-    if not _active(user):
-        return SelfAssessment.objects.none()
-    return SelfAssessment.objects.filter(
-        _represents(user)
-        | Q(
-            round__country_cluster__in=clusters_coordinated_by(user).values("pk"),
-            status=AssessmentStatus.SUBMITTED,
-        )
-    )
+    return _scope(user, status=AssessmentStatus.SUBMITTED)
 
 
 def may_read_answers(user, assessment: SelfAssessment) -> bool:

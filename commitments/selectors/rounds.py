@@ -40,7 +40,7 @@ def _assigned(user, role: str, field: str) -> QuerySet:
 
 def clusters_coordinated_by(user) -> QuerySet[CountryCluster]:
     """The country clusters `user` coordinates."""
-    if not _active(user):
+    if not _active(user) or Role.CLUSTER_COORDINATOR not in user_roles(user):
         return CountryCluster.objects.none()
     return CountryCluster.objects.filter(
         pk__in=_assigned(user, Role.CLUSTER_COORDINATOR, "country_cluster")

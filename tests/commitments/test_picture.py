@@ -307,3 +307,19 @@ def test_a_band_is_a_badge_in_the_readers_language_and_none_says_not_shown():
             f'<span class="badge band band-good">{translation.gettext("Good")}</span>'
         )
         assert translation.gettext("Good") != "Good"
+
+
+@pytest.mark.parametrize(
+    "who, not_asked",
+    [("coordinator", "partner_representative"), ("partner", "cluster_coordinator")],
+)
+def test_the_round_page_asks_only_of_the_roles_the_user_holds(
+    client, round_, pakistan, who, not_asked
+):
+    """A coordinator represents no organisation, and a partner coordinates no cluster: the
+    page does not ask the database which ones."""
+    client.force_login(getattr(pakistan, who))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("commitments:round", args=[round_.pk]))
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if not_asked in q["sql"]]
