@@ -207,6 +207,7 @@ def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
 
 
 def round_picture(round_: Round) -> RoundPicture:
+    """The picture of one round, read through `for_display` (as `get_round_for` does)."""
     return round_pictures([round_])[round_.pk]
 
 

@@ -37,12 +37,11 @@ from missions.models import (
     ProgressUpdate,
 )
 from missions.models.followup import LIVE_POINT_STATES, PointStatus
-from missions.selectors.missions import missions_on_team_of
+from missions.selectors.missions import COUNTRY_ROLES, missions_on_team_of
 
 # The roles that follow every mission's points.
 ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
-# The roles that see their country's points, and the one that sees its clusters' plans.
-COUNTRY_ROLES = (Role.RC_HC, Role.HCT_MEMBER)
+# The role that sees the plans of its clusters (the country roles see their country's points).
 PLAN_ROLE = Role.CLUSTER_FOCAL_POINT
 
 
@@ -289,9 +288,16 @@ def tracker_missions(user) -> QuerySet[Mission]:
     return missions_on_team_of(user)
 
 
-def point_figures(
-    points: QuerySet[ActionPoint], months: int = 12
-) -> tuple[list[dict], list[tuple[str, int]]]:
+@dataclass(frozen=True)
+class PointFigures:
+    """`by_addressee`: a row per kind of addressee (`addressee`, `counts` as (status, label,
+    n) in the states' order, `total`); `by_month`: ("YYYY-MM", points done), oldest first."""
+
+    by_addressee: list[dict]
+    by_month: list[tuple[str, int]]
+
+
+def point_figures(points: QuerySet[ActionPoint], months: int = 12) -> PointFigures:
     """The tracker's figures in one query (each query of the scope costs its compiling and
     planning again): the counts of `points` by addressee kind and status, and how many were
     done in each of the last `months` months (oldest first)."""
@@ -333,7 +339,7 @@ def point_figures(
         key = _month_key(month)
         by_month.append((key, done.get(key, 0)))
         month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return by_addressee, by_month
+    return PointFigures(by_addressee, by_month)
 
 
 def _month_key(month: datetime.date | datetime.datetime) -> str:

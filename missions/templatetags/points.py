@@ -1,15 +1,17 @@
 """The action points table's rows (`{% load points %}`)."""
 
+import datetime
 from html import escape
 
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from formats.people import person
-from formats.text import fit
 from missions.models import ActionPoint
 from missions.models.followup import PointStatus
 
@@ -68,7 +70,9 @@ def point_rows(points, show_mission: bool) -> str:
     statuses = {value: escape(str(label)) for value, label in PointStatus.choices}
     levels = {value: escape(str(label)) for value, label in ActionPoint.Level.choices}
     cluster_names: dict[int, str] = {}
-    days: dict = {}
+    # Django's ellipsis, translated once; only a text longer than the cut is truncated.
+    ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")
+    days: dict[datetime.date, str] = {}
     rows = []
     for point in points:
         verification = ""
@@ -102,7 +106,11 @@ def point_rows(points, show_mission: bool) -> str:
                 reference=escape(point.reference),
                 priority=high_priority if point.priority == ActionPoint.Priority.HIGH else "",
                 mission=mission,
-                text=escape(fit(point.text, 140)),
+                text=escape(
+                    Truncator(point.text).chars(140, truncate=ellipsis)
+                    if len(point.text) > 140
+                    else point.text
+                ),
                 clusters=_hint(clusters) if clusters else "",
                 addressee=escape(point.addressee or "—"),
                 level=levels.get(point.level) or escape(point.level),

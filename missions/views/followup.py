@@ -127,7 +127,8 @@ def _month_label(key: str) -> str:
 def _figures(points: QuerySet[ActionPoint]) -> dict:
     """The tracker's figures, each chart with the table of its numbers: the points of each
     kind of addressee by status (one small chart per kind), and those done by month."""
-    by_addressee, by_month = point_figures(points)
+    figures = point_figures(points)
+    by_addressee = figures.by_addressee
     for index, row in enumerate(by_addressee):
         row["chart"] = mark_safe(  # nosec B308 B703 # bar_chart escapes every text it draws
             bar_chart(
@@ -137,7 +138,7 @@ def _figures(points: QuerySet[ActionPoint]) -> dict:
                 chart_id=f"points-by-addressee-{index}",
             )
         )
-    done = [(_month_label(key), n) for key, n in by_month]
+    done = [(_month_label(key), n) for key, n in figures.by_month]
     return {
         "by_addressee": by_addressee,
         # Every point counted once, by addressee: the pager's count without a query of its own.

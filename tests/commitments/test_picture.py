@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from commitments.models import Band, Round, band_for, score_percent
@@ -22,6 +23,7 @@ from commitments.selectors.picture import (
 from commitments.selectors.rounds import for_display
 from commitments.services.picture import action_record
 from commitments.services.rounds import round_close
+from commitments.templatetags.bands import band
 from tests.commitments.factories import (
     fill,
     fill_round,
@@ -296,10 +298,6 @@ def test_across_countries_a_focal_point_sees_its_cluster_everywhere(cast, pakist
 
 
 def test_a_band_is_a_badge_in_the_readers_language_and_none_says_not_shown():
-    from django.utils import translation
-
-    from commitments.templatetags.bands import band
-
     assert band(Band.WEAK) == '<span class="badge band band-weak">Weak</span>'
     assert band(None) == '<span class="hint">not shown</span>'
     with translation.override("fr"):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import ConcurrentTransition
 
 from clusters.models import Country, CountryCluster, GlobalCluster
 from missions.models import ActionPoint, ActionPointLog, Nomination, Notification, PointReminder
@@ -435,8 +436,6 @@ class TestDigest:
 
 def test_a_stale_copy_of_a_point_cannot_overwrite_its_newer_status(cast, mission, owner):
     """The optimistic lock holds for points as for missions."""
-    from django_fsm import ConcurrentTransition
-
     point = opened(mission, cast, owner)
     old_copy = ActionPoint.objects.get(pk=point.pk)
     point_transition(point, "drop", cast["leader"], reason="No longer relevant.")
