@@ -1,6 +1,7 @@
 """The Task Team board: scoring arithmetic, ranking with ties and adjustments, decisions."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -352,3 +353,37 @@ def test_the_board_aggregates_the_scores_per_request_not_the_whole_mission_rows(
     outer = board[board.rindex('FROM "missions_mission"') :]
     assert "GROUP BY" not in outer
     assert board.count("SUM(") == 1 and "(SELECT" in board
+
+
+def test_a_board_row_escapes_what_was_typed_and_reads_in_the_users_language(client, cast):
+    """The rows are written by a template tag, not the template: they escape as it would
+    and keep its plurals, score bar, links and badges."""
+    mission = make_mission(
+        "PAK",
+        status="deferred",
+        title="<script>alert(1)</script> & co",
+        decision_reason="Later.",
+        revisit_on=datetime.date(2031, 3, 4),
+    )
+    criterion = ScoringCriterion.objects.filter(active=True).first()
+    Score.objects.update_or_create(
+        mission=mission,
+        member=cast["task_team"],
+        criterion=criterion,
+        defaults={"value": criterion.scale_max},
+    )
+    RankAdjustment.objects.create(
+        mission=mission, user=cast["task_team"], places=-2, reason='"Wait" <b>'
+    )
+    client.force_login(cast["task_team"])
+    html = client.get("/task-team/").content.decode()
+    row = html[html.index(f'href="/task-team/{mission.pk}/"') :].split("</tr>")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in row and "<script>" not in row
+    assert 'title="&quot;Wait&quot; &lt;b&gt;">moved down 2</span>' in html
+    assert '<span class="badge deferred">Deferred</span>' in row
+    assert "revisit 4 Mar 2031" in row
+    assert re.search(r'<td data-label="Scored by">\d+ members?</td>', row)
+    assert '<span class="scorebar" role="img" aria-label="Score ' in row
+    client.cookies["icsm_language"] = "fr"
+    french = client.get("/task-team/").content.decode()
+    assert "Reportée" in french and "réexamen le 4" in french and "rangs" in french
