@@ -19,13 +19,12 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,31 +99,23 @@ def scores_by(member, mission: Mission) -> dict[int, int]:
     )
 
 
-def _score_annotations() -> dict:
-    """Each request's score sum and number of scorers, aggregated per mission in subqueries:
-    the board never groups its whole mission rows with every score."""
-    active = (
-        Score.objects.filter(mission=OuterRef("pk"), criterion__active=True)
-        .order_by()
-        .values("mission")
-    )
+def _scores_by_mission(mission_ids: list[int]) -> dict[int, tuple[float, int]]:
+    """Each request's score sum and number of scorers, by mission id, in one pass over their
+    scores grouped by mission. Two correlated subqueries on every row of the board read the
+    scores twice, a request at a time (two thirds of the board's query at 300 requests)."""
     share = (
         Cast(F("criterion__weight"), FloatField())
         * Cast(F("value"), FloatField())
         / Cast(F("criterion__scale_max"), FloatField())
     )
-    return {
-        "score_sum": Subquery(
-            active.annotate(total=Sum(share)).values("total")[:1], output_field=FloatField()
-        ),
-        "scored_by": Coalesce(
-            Subquery(
-                active.annotate(members=Count("member", distinct=True)).values("members")[:1],
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
-    }
+    rows = (
+        Score.objects.filter(mission__in=mission_ids, criterion__active=True)
+        .order_by()
+        .values("mission")
+        .annotate(total=Sum(share), members=Count("member", distinct=True))
+        .values_list("mission", "total", "members")
+    )
+    return {mission: (total, members) for mission, total, members in rows}
 
 
 def request_score(score_sum: float | None, scored_by: int, weight_total: int) -> Decimal | None:
@@ -173,7 +164,6 @@ def _board_queryset(user) -> QuerySet[Mission]:
         # What a row shows and ranks by: a request's long texts are read on its own page.
         .only(*BOARD_FIELDS)
         .annotate(
-            **_score_annotations(),
             adjustment=Subquery(latest.values("places")[:1]),
             adjustment_reason=Subquery(latest.values("reason")[:1]),
         )
@@ -207,22 +197,25 @@ def task_team_board(user) -> list[BoardRow]:
     """Every request with the Task Team or deferred that `user` may see, ranked."""
     weight_total = sum(c.weight for c in active_criteria())
     missions = list(_board_queryset(user))
+    scores = _scores_by_mission([m.pk for m in missions])
     mine: dict[int, dict[int, int]] = {}
     for mission_id, criterion_id, value in Score.objects.filter(
         member=user, mission__in=[m.pk for m in missions], criterion__active=True
     ).values_list("mission_id", "criterion_id", "value"):
         mine.setdefault(mission_id, {})[criterion_id] = value
-    rows = [
-        BoardRow(
-            mission=m,
-            score=request_score(m.score_sum, m.scored_by, weight_total),
-            scored_by=m.scored_by,
-            adjustment=m.adjustment or 0,
-            adjustment_reason=m.adjustment_reason or "",
-            my_scores=mine.get(m.pk, {}),
+    rows = []
+    for m in missions:
+        score_sum, scored_by = scores.get(m.pk, (None, 0))
+        rows.append(
+            BoardRow(
+                mission=m,
+                score=request_score(score_sum, scored_by, weight_total),
+                scored_by=scored_by,
+                adjustment=m.adjustment or 0,
+                adjustment_reason=m.adjustment_reason or "",
+                my_scores=mine.get(m.pk, {}),
+            )
         )
-        for m in missions
-    ]
     return rank_rows(rows)
 
 

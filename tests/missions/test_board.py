@@ -344,15 +344,19 @@ def test_the_board_shows_fifty_ranks_a_page_ranked_as_a_whole(client, cast):
 
 
 def test_the_board_aggregates_the_scores_per_request_not_the_whole_mission_rows(cast):
-    """The scores are summed per mission in subqueries: the board's query does not group the
-    full mission rows (with every column) with every score row."""
+    """The scores are summed per mission in one query of their own, grouped by mission only:
+    the board's query neither groups the mission rows (with every column) with every score
+    row nor reads the scores again for each request."""
     make_mission("PAK", status="with_task_team")
     with CaptureQueriesContext(connection) as queries:
         task_team_board(cast["task_team"])
     [board] = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
     outer = board[board.rindex('FROM "missions_mission"') :]
-    assert "GROUP BY" not in outer
-    assert board.count("SUM(") == 1 and "(SELECT" in board
+    assert "GROUP BY" not in outer and "missions_score" not in board
+    [scores] = [q["sql"] for q in queries if "SUM(" in q["sql"]]
+    # Grouped by the mission alone (by name, or by its place in the SELECT: 1).
+    assert scores.split("GROUP BY")[1].strip() in ('"missions_score"."mission_id"', "1")
+    assert 'FROM "missions_score"' in scores and "missions_mission" not in scores
 
 
 def test_a_board_row_escapes_what_was_typed_and_reads_in_the_users_language(client, cast):
