@@ -9,7 +9,6 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from formats.people import person
 from missions.models import ActionPoint
@@ -70,8 +69,6 @@ def point_rows(points, show_mission: bool) -> str:
     statuses = {value: escape(str(label)) for value, label in PointStatus.choices}
     levels = {value: escape(str(label)) for value, label in ActionPoint.Level.choices}
     cluster_names: dict[int, str] = {}
-    # Django's ellipsis, translated once; only a text longer than the cut is truncated.
-    ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")
     days: dict[datetime.date, str] = {}
     rows = []
     for point in points:
@@ -107,9 +104,8 @@ def point_rows(points, show_mission: bool) -> str:
                 priority=high_priority if point.priority == ActionPoint.Priority.HIGH else "",
                 mission=mission,
                 text=escape(
-                    Truncator(point.text).chars(140, truncate=ellipsis)
-                    if len(point.text) > 140
-                    else point.text
+                    # Only a text longer than the cut can be truncated.
+                    Truncator(point.text).chars(140) if len(point.text) > 140 else point.text
                 ),
                 clusters=_hint(clusters) if clusters else "",
                 addressee=escape(point.addressee or "—"),
