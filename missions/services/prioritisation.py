@@ -197,10 +197,11 @@ def task_team_board(user) -> list[BoardRow]:
     """Every request with the Task Team or deferred that `user` may see, ranked."""
     weight_total = sum(c.weight for c in active_criteria())
     missions = list(_board_queryset(user))
-    scores = _scores_by_mission([m.pk for m in missions])
+    ids = [m.pk for m in missions]
+    scores = _scores_by_mission(ids)
     mine: dict[int, dict[int, int]] = {}
     for mission_id, criterion_id, value in Score.objects.filter(
-        member=user, mission__in=[m.pk for m in missions], criterion__active=True
+        member=user, mission__in=ids, criterion__active=True
     ).values_list("mission_id", "criterion_id", "value"):
         mine.setdefault(mission_id, {})[criterion_id] = value
     rows = []
