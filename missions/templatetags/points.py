@@ -59,8 +59,10 @@ def point_rows(points, show_mission: bool) -> str:
         )
     }
     label_mission, high_priority = escape(_("Mission")), _hint(_("High priority"))
-    no_owner = f'<span class="hint">{escape(_("no owner yet"))}</span>'
-    overdue = f'<br><strong class="badge declined">{escape(_("Overdue"))}</strong>'
+    # Translated outside the f-strings, where xgettext (0.21) finds them.
+    no_owner, overdue = _("no owner yet"), _("Overdue")
+    no_owner = f'<span class="hint">{escape(no_owner)}</span>'
+    overdue = f'<br><strong class="badge declined">{escape(overdue)}</strong>'
     verified, awaits = _hint(_("verified")), _hint(_("awaits verification"))
     # The points' URLs differ only by their key: reversed once, not on each row.
     url = [escape(part) for part in reverse("missions:action_point", args=[0]).rsplit("0", 1)]
