@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -191,13 +192,22 @@ class TrackerFilters:
 
 # The order of every list of points: what is due first.
 POINT_ORDER = ("due_on", "mission_id", "number")
+# What a list of points shows of each point's mission and owner (its state too: the state
+# machine reads it as each instance is built).
+MISSION_SHOWN = ("title", "country", "status")
+OWNER_SHOWN = ("username", "first_name", "last_name")
 
 
 def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
     """The columns every list of points shows, in a fixed number of queries."""
     return (
-        points.select_related("mission__country", "owner")
-        .prefetch_related(
+        points.prefetch_related(
+            # A page's points share a few missions and owners: each is read and built once,
+            # with the columns a list shows (a mission row has forty, most of them texts).
+            Prefetch(
+                "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
+            ),
+            Prefetch("owner", queryset=get_user_model().objects.only(*OWNER_SHOWN)),
             # Into a list (`cluster_list`): Django's prefetch otherwise builds a queryset on
             # each point's manager, the costliest part of a page of points.
             Prefetch("clusters", to_attr="cluster_list"),
@@ -352,16 +362,18 @@ def my_action_points(user) -> QuerySet[ActionPoint]:
 
 
 def my_counts(user, today: datetime.date | None = None) -> dict:
-    """For the home page: how many of my points are open, due within a week, overdue."""
+    """How many points `user` owns (`total`), and of those how many are open, due within a
+    week, overdue: one query over the user's points (the owner index), for the home page and
+    for "my action points", whose pager it counts."""
     today = today or timezone.localdate()
-    # The user's live points first (the owner/status index), then the counts over those.
-    live = ActionPoint.objects.filter(owner=user, status__in=LIVE_POINT_STATES)
-    return live.aggregate(
-        open=Count("pk"),
+    live = Q(status__in=LIVE_POINT_STATES)
+    return ActionPoint.objects.filter(owner=user).aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=live),
         due_soon=Count(
-            "pk", filter=Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(7))
+            "pk", filter=live & Q(due_on__gte=today, due_on__lte=today + datetime.timedelta(7))
         ),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        overdue=Count("pk", filter=live & Q(due_on__lt=today)),
     )
 
 

@@ -253,13 +253,11 @@ def tracker_mission(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_points(request: HttpRequest) -> HttpResponse:
     """The points the user owns, with what is due and overdue."""
+    counts = my_counts(request.user)
     return render(
         request,
         "missions/followup/my_points.html",
-        {
-            "page": _page(request, my_action_points(request.user)),
-            "counts": my_counts(request.user),
-        },
+        {"page": _page(request, my_action_points(request.user), counts["total"]), "counts": counts},
     )
 
 

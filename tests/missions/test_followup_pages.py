@@ -801,6 +801,18 @@ def test_the_query_count_does_not_grow_with_the_points(client, cast, mission, ow
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
+def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission, owner):
+    bulk_points(mission, owner, 1, 12)  # by turns in progress, done, draft, open
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("my_points"))
+    counts = response.context["counts"]
+    assert response.context["page"].paginator.count == counts["total"] == 12
+    assert counts["open"] == 6  # open and in progress: the draft is not the owner's yet
+    counting = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
+
+
 def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
     client, cast, mission, owner
 ):
