@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from commitments.models import Band, Round, band_for, score_percent
+from commitments.models import Band, FrameworkItem, ItemKind, Round, band_for, score_percent
 from commitments.selectors.picture import (
+    ItemFigure,
     across,
     cluster_trend,
     clusters_across_for,
@@ -24,6 +25,7 @@ from commitments.selectors.rounds import for_display
 from commitments.services.picture import action_record
 from commitments.services.rounds import round_close
 from commitments.templatetags.bands import band
+from commitments.templatetags.figures import figure_rows, score_rows
 from tests.commitments.factories import (
     fill,
     fill_round,
@@ -305,6 +307,33 @@ def test_a_band_is_a_badge_in_the_readers_language_and_none_says_not_shown():
             f'<span class="badge band band-good">{translation.gettext("Good")}</span>'
         )
         assert translation.gettext("Good") != "Good"
+
+
+def test_a_pictures_rows_escape_what_was_typed_and_read_in_the_users_language():
+    typed = FrameworkItem(
+        kind=ItemKind.COMMITMENT, number=3, title='<script>"x"</script>', key=True
+    )
+    plain = FrameworkItem(kind=ItemKind.COMMITMENT, number=4, title="Coordination")
+    shown = ItemFigure(item=typed, met=2, partly=1, not_met=1, not_applicable=1)
+    hidden = ItemFigure(item=plain)
+    rows = figure_rows([shown, hidden], "Commitment", with_own=[], picture_shown=True)
+    assert "<script>" not in rows and "&lt;script&gt;&quot;x&quot;&lt;/script&gt;" in rows
+    assert rows.startswith('<tr class="key"><td data-label="No.">3</td>')
+    assert '<td class="number" data-label="Met">50 % <span class="hint">(2)</span></td>' in rows
+    assert '<td class="number" data-label="Score">63 %</td>' in rows
+    assert "Not shown: fewer than 3 organisations rated it." in rows
+    assert "Your answer" not in rows
+    assert score_rows([hidden]) == (
+        '<tr><th scope="row" data-label="Commitment">4. Coordination</th>'
+        '<td class="number" data-label="Score">—</td>'
+        '<td data-label="Band"><span class="hint">not shown</span></td></tr>'
+    )
+    with translation.override("fr"):
+        rows = figure_rows([hidden], "Engagement", with_own=[1], picture_shown=False)
+        assert f'data-label="{translation.gettext("Your answer")}">—</td>' in rows
+        assert translation.gettext("Not shown yet") in rows
+        assert translation.gettext("Not shown yet") != "Not shown yet"
+        assert f'data-label="{translation.gettext("Band")}"' in score_rows([shown])
 
 
 @pytest.mark.parametrize(
