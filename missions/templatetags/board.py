@@ -42,7 +42,8 @@ def _adjustment(row) -> str:
 
 def _score(row) -> str:
     if row.score is None:
-        return f'<span class="hint">{escape(_("not scored"))}</span>'
+        not_scored = _("not scored")
+        return f'<span class="hint">{escape(not_scored)}</span>'
     score = formats.localize(row.score)
     label = _("Score %(score)s of 100") % {"score": score}
     return (
