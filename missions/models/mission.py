@@ -449,6 +449,9 @@ class Mission(ChoiceLabels, ConcurrentTransitions, models.Model):
     def returned_for_revision(self) -> bool:
         return self.status == Status.DRAFT and bool(self.revision_questions)
 
+    # What `status_label` reads: a list that shows only the badge loads only these.
+    STATUS_FIELDS = ("status", "revision_questions")
+
     @property
     def status_label(self) -> str:
         """The state's name as every list and badge shows it."""

@@ -175,7 +175,9 @@ def tracker(request: HttpRequest) -> HttpResponse:
     context = {
         "filter_form": filter_form,
         "page": _page(request, points, figures["points_total"]),
-        "missions": tracker_missions(request.user).select_related("country").order_by("title"),
+        "missions": tracker_missions(request.user)
+        .only("title", *Mission.STATUS_FIELDS)
+        .order_by("title"),
         "export_query": _export_query(request),
         **figures,
     }
