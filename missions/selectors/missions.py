@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.backends import ObjectPermissionBackend, check_support
+from guardian.conf import settings as guardian_settings
 from guardian.core import ObjectPermissionChecker
 
 from clusters.models import Role, RoleAssignment
@@ -76,6 +77,21 @@ m2m_changed.connect(
 )
 
 
+class _Checker(ObjectPermissionChecker):
+    """guardian's checker, reading a user's own and their groups' permissions on an object
+    in one query: a UNION of guardian's two, which it reads one after the other."""
+
+    def get_perms(self, obj) -> list[str]:
+        user = self.user
+        if not user or not user.is_active or user.is_superuser or guardian_settings.AUTO_PREFETCH:
+            return super().get_perms(obj)
+        key = self.get_local_cache_key(obj)
+        if key not in self._obj_perms_cache:
+            own, groups = self.get_user_perms(obj), self.get_group_perms(obj)
+            self._obj_perms_cache[key] = list(set(own.order_by().union(groups.order_by())))
+        return self._obj_perms_cache[key]
+
+
 class RequestObjectPermissionBackend(ObjectPermissionBackend):
     """guardian's object permissions, read once per user object and object.
 
@@ -91,7 +107,7 @@ class RequestObjectPermissionBackend(ObjectPermissionBackend):
             return False
         checker = getattr(user_obj, "_icsm_checker", None)
         if checker is None or checker.icsm_generation != PERMISSIONS.current:
-            checker = ObjectPermissionChecker(user_obj)
+            checker = _Checker(user_obj)
             checker.icsm_generation = PERMISSIONS.current
             user_obj._icsm_checker = checker
         return checker.has_perm(perm, obj)
