@@ -149,7 +149,9 @@ def get_mission_for(user, pk, queryset: QuerySet[Mission] | None = None) -> Miss
     """The mission `pk` if `user` may see it; otherwise 404, whether or not it exists."""
     queryset = missions_visible_to(user) if queryset is None else queryset
     try:
-        return queryset.select_related("country", "requested_by", "parent").get(pk=pk)
+        # Not the parent: two pages show it, for the few missions that follow another, and
+        # its forty columns would be joined on every other read.
+        return queryset.select_related("country", "requested_by").get(pk=pk)
     except (Mission.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("No such mission.") from None
 

@@ -10,6 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from clusters.models import Country, Role
 from clusters.services import role_grant
 from missions.models import Mission, TransitionLog
+from missions.selectors.missions import get_mission_for
 from missions.services.mission import mission_transition
 from tests.factories import UserFactory, make_mission
 
@@ -480,6 +481,17 @@ class TestGlobalRolesSeeByRule:
         assert holds(cast["gcc"], "plan_mission", mission)
         assert not holds(cast["gcc"], "submit_mission", mission)
         assert not holds(cast["hcss"], "triage_mission", make_mission("NPL"))  # never submitted
+
+
+def test_a_mission_is_read_without_the_one_it_follows_until_a_page_shows_it(client, cast):
+    parent = make_mission("PAK", status="closed", title="The first mission")
+    mission = make_mission("PAK", status="submitted", parent=parent)
+    with CaptureQueriesContext(connection) as read:
+        found = get_mission_for(cast["hcss"], mission.pk)
+    assert found == mission
+    assert all('JOIN "missions_mission"' not in q["sql"] for q in read.captured_queries)
+    client.force_login(cast["hcss"])
+    assertContains(client.get(reverse("missions:detail", args=[mission.pk])), "The first mission")
 
 
 class TestObjectPermissionsReadOncePerRequest:
