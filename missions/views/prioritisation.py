@@ -67,13 +67,14 @@ def _board_mission(request: HttpRequest, pk: int):
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     can_act = _board_access(request)
-    rows = task_team_board(request.user)
+    criteria = active_criteria()
+    rows = task_team_board(request.user, criteria)
     # Ranked as a whole, shown fifty ranks a page: a light page on a field office's line.
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "missions/board.html",
-        {"rows": rows, "page": page, "can_act": can_act, "criteria": active_criteria()},
+        {"rows": rows, "page": page, "can_act": can_act, "criteria": criteria},
     )
 
 

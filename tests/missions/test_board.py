@@ -65,6 +65,19 @@ class TestScoring:
         assert row.scored_by == 2
         assert row.score == Decimal("63.8")  # (87.5 + 40) / 2 = 63.75, rounded half up
 
+    def test_the_scores_of_a_retired_criterion_no_longer_count(self, criteria, members):
+        urgency, agreement = criteria
+        mission = board_mission()
+        score_record(mission, members[0], {urgency.pk: 5, agreement.pk: 0})
+        # Retired, then a new criterion that member 1 alone has scored.
+        agreement.active = False
+        agreement.save()
+        reach = ScoringCriterion.objects.create(name="Reach", weight=1, scale_max=2)
+        score_record(mission, members[1], {urgency.pk: 0, reach.pk: 2})
+        row = row_for(members[2], mission)
+        # member 0: 3*(5/5) = 3 of 4 -> 75; member 1: 3*(0/5) + 1*(2/2) = 1 of 4 -> 25.
+        assert (row.scored_by, row.score) == (2, Decimal("50.0"))
+
     def test_a_member_revises_their_scores_instead_of_adding(self, criteria, members):
         urgency, agreement = criteria
         mission = board_mission()
@@ -357,6 +370,17 @@ def test_the_board_aggregates_the_scores_per_request_not_the_whole_mission_rows(
     # Grouped by the mission alone (by name, or by its place in the SELECT: 1).
     assert scores.split("GROUP BY")[1].strip() in ('"missions_score"."mission_id"', "1")
     assert 'FROM "missions_score"' in scores and "missions_mission" not in scores
+    # The criteria's weights come from the criteria read once, not from a join on every score.
+    assert "missions_scoringcriterion" not in scores
+
+
+def test_the_board_page_reads_the_criteria_once(client, cast):
+    make_mission("PAK", status="with_task_team")
+    client.force_login(cast["task_team"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/task-team/")
+    assert response.status_code == 200
+    assert len([q for q in queries if 'FROM "missions_scoringcriterion"' in q["sql"]]) == 1
 
 
 def test_a_board_row_escapes_what_was_typed_and_reads_in_the_users_language(client, cast):
