@@ -9,6 +9,7 @@ that nobody saved the mission since the page was shown), and takes the steps it 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
@@ -145,6 +146,16 @@ class TriageNoteForm(forms.ModelForm):
         return cleaned
 
 
+class ShownColumnsChangeList(ChangeList):
+    """A list page that reads the columns its rows show (the admin's `list_columns`), not the
+    forty of a mission with its long texts: a third of the rows' query at fifty rows. The
+    actions get the whole rows, from a queryset of their own."""
+
+    def get_results(self, request):
+        self.queryset = self.queryset.only(*self.model_admin.list_columns)
+        super().get_results(request)
+
+
 class MissionDeskMixin(ScopedAdminMixin):
     """A mission's page on the HCSS desk: everything read-only but the triage note, and the
     steps the user may take, each taken through the runner.
@@ -162,6 +173,18 @@ class MissionDeskMixin(ScopedAdminMixin):
     list_per_page = 50
     transition_names: tuple[str, ...] = TRANSITION_NAMES
     reason_labels = {"return_for_revision": gettext_lazy("Questions for the RC/HC office")}
+    # What the list's cells read (title, country, type, status, days waiting), with what the
+    # state machine reads as each row is built: another column would cost a query a row.
+    list_columns = (
+        "title",
+        "country",
+        "mission_type",
+        "submitted_at",
+        *Mission.STATUS_FIELDS,
+    )
+
+    def get_changelist(self, request, **kwargs):
+        return ShownColumnsChangeList
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

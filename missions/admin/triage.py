@@ -112,12 +112,10 @@ class TriageRequestAdmin(MissionDeskMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        in_queue = missions_visible_to(request.user).filter(status__in=TRIAGE_QUEUE_STATES)
-        # The selector returns Missions; the admin of a proxy wants its own class. The states
-        # again outside: the database then reads the queue by the status index, not every
-        # mission to match them to the ids.
-        return TriageRequest.objects.filter(
-            status__in=TRIAGE_QUEUE_STATES, pk__in=in_queue.values("pk")
+        # The scope built on the proxy itself: no second reading of the missions to match
+        # the queue to the ids in scope.
+        return missions_visible_to(request.user, TriageRequest).filter(
+            status__in=TRIAGE_QUEUE_STATES
         )
 
     @admin.display(description=gettext_lazy("Days waiting"), ordering="-submitted_at")

@@ -113,12 +113,13 @@ class RequestObjectPermissionBackend(ObjectPermissionBackend):
         return checker.has_perm(perm, obj)
 
 
-def missions_visible_to(user) -> QuerySet[Mission]:
-    """The missions `user` may see: those their roles' scopes cover (all, for a superuser)."""
+def missions_visible_to(user, model: type[Mission] = Mission) -> QuerySet[Mission]:
+    """The missions `user` may see: those their roles' scopes cover (all, for a superuser).
+    `model`: Mission or one of its proxies (the admin of a proxy lists its own class)."""
     if not user.is_authenticated or not user.is_active:
-        return Mission.objects.none()
+        return model.objects.none()
     if user.is_superuser:
-        return Mission.objects.all()
+        return model.objects.all()
     # The drafts never submitted are their country's alone. Most users hold no country: then
     # none of them, without a subquery on every list and count.
     hidden = NEVER_SUBMITTED
@@ -127,9 +128,9 @@ def missions_visible_to(user) -> QuerySet[Mission]:
         hidden &= ~Q(country__in=countries.values("country"))
     if "view_mission" in global_codenames(user):
         # By rule, with no permission filter: every mission but those drafts.
-        return Mission.objects.exclude(hidden)
+        return model.objects.exclude(hidden)
     # Object permissions only: a model-wide permission (e.g. the admin's) widens nothing.
-    return Mission.objects.filter(pk__in=_viewable_ids(user)).exclude(hidden)
+    return model.objects.filter(pk__in=_viewable_ids(user)).exclude(hidden)
 
 
 def _viewable_ids(user) -> QuerySet:

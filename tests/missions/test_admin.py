@@ -130,6 +130,21 @@ class TestChangelist:
 
         assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
 
+    def test_the_rows_read_the_columns_the_list_shows_not_the_requests_texts(
+        self, client, cast, pakistan_and_nepal
+    ):
+        client.force_login(cast["hcss"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(CHANGELIST_URL)
+        assert listed(response) == {m.pk for m in pakistan_and_nepal.values()}
+        [rows] = [
+            q["sql"] for q in queries if q["sql"].startswith('SELECT "missions_mission"."id"')
+        ]
+        assert '"missions_mission"."title"' in rows and '"missions_mission"."status"' in rows
+        for text in ("objectives", "issues", "deliverables", "triage_note"):
+            assert f'"missions_mission"."{text}"' not in rows
+        assertContains(response, pakistan_and_nepal["npl"].title)
+
     def test_the_page_reads_no_distinct_value_of_the_whole_scope(
         self, client, cast, pakistan_and_nepal
     ):

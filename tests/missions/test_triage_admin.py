@@ -197,6 +197,21 @@ class TestQueue:
 
         assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
 
+    def test_the_queue_is_read_from_the_missions_once_with_the_columns_it_shows(self, client, cast):
+        """The scope is built on the queue's own class: no second reading of the missions to
+        match the queue to the ids in scope."""
+        waiting = submitted(3, "NPL", title="Flood response")
+        client.force_login(cast["hcss"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(QUEUE_URL)
+        assert listed(response) == {waiting.pk}
+        [rows] = [
+            q["sql"] for q in queries if q["sql"].startswith('SELECT "missions_mission"."id"')
+        ]
+        assert rows.count('FROM "missions_mission"') == 1
+        assert '"missions_mission"."objectives"' not in rows
+        assertContains(response, "Flood response")
+
     def test_staff_without_a_role_sees_an_empty_queue(self, client, staff_without_role, cast):
         submitted(20)
         client.force_login(staff_without_role)
