@@ -61,6 +61,9 @@ class Page:
     group: str | None  # None: the baseline, no target of its own
     user: object
     url: str
+    # What the page shows that grows with the table, where it does: its time then grows with
+    # it, and the growth check says so instead of naming a scan.
+    grows: str = ""
 
 
 @dataclass
@@ -95,7 +98,13 @@ def pages(cast) -> list[Page]:
         Page("/missions/ as HCSS", FAST, hcss, "/missions/"),
         Page("/missions/ as Task Team", FAST, tt, "/missions/"),
         Page("/missions/ as GCC", FAST, gcc, "/missions/"),
-        Page("/missions/ as RC/HC", FAST, rc_hc, "/missions/"),
+        Page(
+            "/missions/ as RC/HC",
+            FAST,
+            rc_hc,
+            "/missions/",
+            grows="one country's missions, 5 rows at 1,000 missions and 41 at 10,000",
+        ),
         Page("/missions/ as superuser", FAST, cast.superuser, "/missions/"),
         Page("mission detail (HCSS)", FAST, hcss, f"/missions/{cast.led[0]}/"),
         Page("home as HCSS", FAST, hcss, "/"),
@@ -111,7 +120,13 @@ def pages(cast) -> list[Page]:
             cast.coordinator,
             f"/commitments/rounds/{cast.open_round.pk}/",
         ),
-        Page("/task-team/ board", BOARD, tt, "/task-team/"),
+        Page(
+            "/task-team/ board",
+            BOARD,
+            tt,
+            "/task-team/",
+            grows="every request on the board is ranked: 3% of the missions (30, then 300)",
+        ),
         Page("planning, 30 participants", BOARD, gcc, f"/missions/{cast.planned.pk}/planning/"),
         Page("admin mission changelist", ADMIN, hcss, "/admin/missions/mission/"),
         Page("admin triage queue", ADMIN, hcss, "/admin/missions/triagerequest/"),
@@ -348,11 +363,13 @@ def growth(results: dict[int, dict[str, Timing]], report: list[str]) -> None:
                 flagged.append((grown / allowed, label, small, large, before, after, drift))
     if not flagged:
         report.append("info growth: no page's median grows faster than log(missions)")
+    grows = {page.label: page.grows for page in PAGES}
     for excess, label, small, large, before, after, drift in sorted(flagged, reverse=True):
+        why = f"what it shows grows: {grows[label]}" if grows.get(label) else "a likely scan"
         report.append(
             f"info growth: {label}: median {before:.1f} → {after:.1f} ms from {small} to {large} "
             f"missions (the baseline's ×{drift:.2f}), {excess:.2f}× faster than log(missions): "
-            "a likely scan"
+            f"{why}"
         )
 
 
