@@ -19,7 +19,7 @@ from commitments.selectors.assessment import open_assessments_for
 from commitments.selectors.picture import clusters_across_for
 from commitments.selectors.rounds import open_rounds_for
 from missions.forms.mission import object_id
-from missions.models import Invitation, Notification, Score
+from missions.models import Invitation, Mission, Notification, Score
 from missions.selectors.followup import my_counts
 from missions.selectors.missions import (
     has_served,
@@ -46,8 +46,9 @@ def _section(
     title: str, missions: QuerySet, link: str, empty: str, page: str = "missions:detail"
 ) -> dict:
     """A card of missions, each linked to the `page` where the user's next step is."""
-    missions = missions.select_related("country").order_by("submitted_at", "pk")
-    shown = list(missions[:SHOWN])
+    missions = missions.order_by("submitted_at", "pk")
+    # A card shows each mission's title and state: not its forty columns and long texts.
+    shown = list(missions.only("title", *Mission.STATUS_FIELDS)[:SHOWN])
     return {
         "title": title,
         "count": missions.count(),

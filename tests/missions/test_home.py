@@ -1,6 +1,8 @@
 """The home page: what is waiting for each role, with counts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from missions.services.permissions import mission_leader_appoint
 from missions.services.prioritisation import active_criteria, score_record
@@ -24,6 +26,23 @@ def test_rc_hc_sees_drafts_of_their_country_only(client, cast):
     assert drafts["count"] == 1
     assert [m.title for m, _url in drafts["items"]] == ["Pakistan draft"]
     assert "Nepal draft" not in response.content.decode()
+
+
+def test_a_cards_missions_are_read_with_the_title_and_state_it_shows(client, cast):
+    """Not the forty columns of a mission, its long texts, nor its country."""
+    make_mission("PAK", title="Pakistan draft")
+    client.force_login(cast["rc_hc_pakistan"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    drafts = section(response, "Drafts to finish and submit")
+    assert [(m.title, m.status_label) for m, _url in drafts["items"]] == [
+        ("Pakistan draft", "Draft")
+    ]
+    cards = [q["sql"] for q in queries if q["sql"].startswith('SELECT "missions_mission"."id"')]
+    assert cards
+    for sql in cards:
+        assert '"missions_mission"."title"' in sql
+        assert '"missions_mission"."objectives"' not in sql and "clusters_country" not in sql
 
 
 def test_rc_hc_and_hct_see_decisions_on_their_country(client, cast):
