@@ -173,15 +173,8 @@ class MissionDeskMixin(ScopedAdminMixin):
     list_per_page = 50
     transition_names: tuple[str, ...] = TRANSITION_NAMES
     reason_labels = {"return_for_revision": gettext_lazy("Questions for the RC/HC office")}
-    # What the list's cells read (title, country, type, status, days waiting), with what the
-    # state machine reads as each row is built: another column would cost a query a row.
-    list_columns = (
-        "title",
-        "country",
-        "mission_type",
-        "submitted_at",
-        *Mission.STATUS_FIELDS,
-    )
+    # What the list's cells read: another column would cost a query a row.
+    list_columns = Mission.LIST_FIELDS
 
     def get_changelist(self, request, **kwargs):
         return ShownColumnsChangeList

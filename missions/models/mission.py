@@ -451,6 +451,9 @@ class Mission(ChoiceLabels, ConcurrentTransitions, models.Model):
 
     # What `status_label` reads: a list that shows only the badge loads only these.
     STATUS_FIELDS = ("status", "revision_questions")
+    # What a list of missions shows (the site's and the admin's): title, country, type, state,
+    # days since submission. Not the forty columns with the request's long texts.
+    LIST_FIELDS = ("title", "country", "mission_type", "submitted_at", *STATUS_FIELDS)
 
     @property
     def status_label(self) -> str:

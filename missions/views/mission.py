@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from missions.forms.mission import step_inputs
-from missions.models import TRANSITION_NAMES
+from missions.models import TRANSITION_NAMES, Mission
 from missions.selectors.missions import get_mission_for, missions_visible_to
 from missions.services.mission import mission_transition
 from missions.views.detail import render_detail
@@ -23,7 +23,9 @@ PAGE_SIZE = 50
 
 @login_required
 def mission_list(request: HttpRequest) -> HttpResponse:
-    missions = missions_visible_to(request.user).select_related("country")
+    missions = (
+        missions_visible_to(request.user).select_related("country").only(*Mission.LIST_FIELDS)
+    )
     status = request.GET.get("status", "")
     if status in Status.values:
         missions = missions.filter(status=status)

@@ -135,6 +135,19 @@ class TestMissionList:
 
         assert len(fifty) == len(five), "\n".join(q["sql"] for q in fifty.captured_queries)
 
+    def test_the_rows_read_the_columns_the_list_shows_not_the_requests_texts(self, client, cast):
+        make_mission("NPL", status="in_triage", title="Earthquake response")
+        client.force_login(cast["hcss"])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(LIST_URL)
+        [rows] = [
+            q["sql"] for q in queries if q["sql"].startswith('SELECT "missions_mission"."id"')
+        ]
+        for text in ("objectives", "issues", "deliverables", "triage_note"):
+            assert f'"missions_mission"."{text}"' not in rows
+        for shown in ("Earthquake response", "Nepal", "In triage"):
+            assertContains(response, shown)
+
 
 class TestMissionDetail:
     def test_shows_title_status_and_the_timeline_after_a_transition(
