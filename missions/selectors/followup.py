@@ -198,28 +198,31 @@ MISSION_SHOWN = ("title", "country", "status")
 OWNER_SHOWN = ("username", "first_name", "last_name")
 
 
-def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
-    """The columns every list of points shows, in a fixed number of queries."""
+def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> QuerySet[ActionPoint]:
+    """The columns every list of points shows, in a fixed number of queries; `read_owner`:
+    False where the caller sets each point's owner itself (`points_page`, for my points)."""
+    related = [
+        # A page's points share a few missions and owners: each is read and built once,
+        # with the columns a list shows (a mission row has forty, most of them texts).
+        Prefetch(
+            "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
+        ),
+        # Into a list (`cluster_list`): Django's prefetch otherwise builds a queryset on
+        # each point's manager, the costliest part of a page of points.
+        Prefetch("clusters", to_attr="cluster_list"),
+        # The addressee by key, a query for each kind on the page: joined, its five small
+        # tables took PostgreSQL longer to plan than the whole query took to run.
+        "organisation",
+        "global_cluster",
+        Prefetch(
+            "country_cluster",
+            queryset=CountryCluster.objects.select_related("global_cluster", "country"),
+        ),
+    ]
+    if read_owner:
+        related.append(Prefetch("owner", queryset=get_user_model().objects.only(*OWNER_SHOWN)))
     return (
-        points.prefetch_related(
-            # A page's points share a few missions and owners: each is read and built once,
-            # with the columns a list shows (a mission row has forty, most of them texts).
-            Prefetch(
-                "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
-            ),
-            Prefetch("owner", queryset=get_user_model().objects.only(*OWNER_SHOWN)),
-            # Into a list (`cluster_list`): Django's prefetch otherwise builds a queryset on
-            # each point's manager, the costliest part of a page of points.
-            Prefetch("clusters", to_attr="cluster_list"),
-            # The addressee by key, a query for each kind on the page: joined, its five small
-            # tables took PostgreSQL longer to plan than the whole query took to run.
-            "organisation",
-            "global_cluster",
-            Prefetch(
-                "country_cluster",
-                queryset=CountryCluster.objects.select_related("global_cluster", "country"),
-            ),
-        )
+        points.prefetch_related(*related)
         .annotate(
             # Subqueries, not a join and GROUP BY over every column of every point.
             update_count=Coalesce(
@@ -246,10 +249,11 @@ def for_display(points: QuerySet[ActionPoint]) -> QuerySet[ActionPoint]:
 
 
 def points_page(
-    points: QuerySet[ActionPoint], number, per_page: int, count: int | None = None
+    points: QuerySet[ActionPoint], number, per_page: int, count: int | None = None, owner=None
 ) -> Page:
     """Page `number` of `points`, each with the columns of `for_display`; `count`: how many
-    `points` are, when the caller has counted them already.
+    `points` are, when the caller has counted them already; `owner`: who owns them all, when
+    the caller knows it (my points).
 
     The page's ids come first, from the narrow query, so the database picks the user's points
     by index. Their columns follow by primary key. A single query that joins every displayed
@@ -260,8 +264,15 @@ def points_page(
         paginator.count = count  # Paginator.count is a cached property: this is its value
     page = paginator.get_page(number)
     ids = list(page.object_list)
-    rows = {point.pk: point for point in for_display(ActionPoint.objects.filter(pk__in=ids))}
+    rows = {
+        point.pk: point
+        for point in for_display(ActionPoint.objects.filter(pk__in=ids), read_owner=owner is None)
+    }
     page.object_list = [rows[pk] for pk in ids]
+    if owner is not None:
+        for point in page.object_list:
+            if point.owner_id == owner.pk:  # not one whose owner changed since the ids
+                point.owner = owner
     return page
 
 

@@ -103,8 +103,8 @@ NOT_OFFERED = {"carry"}
 MISSION_STEPS = ("leave_country", "close")
 
 
-def _page(request: HttpRequest, points: QuerySet, count: int | None = None):
-    return points_page(points, request.GET.get("page"), PAGE_SIZE, count)
+def _page(request: HttpRequest, points: QuerySet, count: int | None = None, owner=None):
+    return points_page(points, request.GET.get("page"), PAGE_SIZE, count, owner)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -259,7 +259,12 @@ def my_points(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "missions/followup/my_points.html",
-        {"page": _page(request, my_action_points(request.user), counts["total"]), "counts": counts},
+        {
+            "page": _page(
+                request, my_action_points(request.user), counts["total"], owner=request.user
+            ),
+            "counts": counts,
+        },
     )
 
 

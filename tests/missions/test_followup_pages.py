@@ -813,6 +813,20 @@ def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission,
     assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
 
 
+def test_my_points_show_their_owner_without_reading_the_user_again(client, mission, owner):
+    """Every point of "my action points" is the user's: the owner column is the signed-in
+    user, not a read of the users for the page."""
+    owner.first_name, owner.last_name = "Wanjiru", "Achieng"
+    owner.save()
+    bulk_points(mission, owner, 1, 3)
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("my_points"))
+    assertContains(response, '<td data-label="Owner">Wanjiru Achieng</td>', count=3, html=False)
+    users = [q["sql"] for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
+    assert len(users) == 1, users  # the session's user, read by the authentication
+
+
 def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
     client, cast, mission, owner
 ):
