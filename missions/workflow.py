@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -167,6 +169,35 @@ class Guard:
 
     def missing(self, obj) -> list[Missing]:
         return list(self.check(obj))
+
+
+# Reads shared by a page's guards and overviews ---------------------------------------------
+
+_SHARED_READS: ContextVar[dict | None] = ContextVar("icsm_shared_reads", default=None)
+T = TypeVar("T")
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within the block, what is read through `read_once` under one key is read once: a page
+    that shows a transition's guards beside overviews of the same rows (the planning page)
+    reads them once. A page that only reads opens it; outside it, every read goes to the
+    database, so the guards of a transition taken under its lock see the rows as they are."""
+    token = _SHARED_READS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_READS.reset(token)
+
+
+def read_once(key: Hashable, read: Callable[[], T]) -> T:
+    """`read()`, or within `shared_reads` what it returned the first time for `key`."""
+    memo = _SHARED_READS.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def may(codename: str, app_label: str = "missions"):

@@ -40,6 +40,7 @@ from missions.workflow import (
     Status,
     TransitionLogBase,
     may,
+    read_once,
     status_in_sentence,
 )
 
@@ -203,27 +204,99 @@ def relevant_issues(mission: Mission):
     ).distinct()
 
 
+# What the planning guards read, each read once on a page that shows them beside its
+# overviews (missions.workflow.shared_reads).
+
+
+def relevant_issue_list(mission: Mission) -> list[CrossCuttingIssue]:
+    """`relevant_issues`, by name."""
+    return read_once(
+        ("relevant_issues", mission.pk), lambda: list(relevant_issues(mission).order_by("name"))
+    )
+
+
+def coverage_by_issue(mission: Mission) -> dict[int, IssueCoverage]:
+    """How each issue is covered, by the issue's pk (with the member and who uploaded)."""
+
+    def read():
+        rows = IssueCoverage.objects.filter(mission=mission).select_related(
+            "member__participant", "briefing_uploaded_by", "updated_by"
+        )
+        return {row.cross_cutting_issue_id: row for row in rows}
+
+    return read_once(("coverage", mission.pk), read)
+
+
+def is_covered(coverage: IssueCoverage | None, mission: Mission) -> bool:
+    """An issue is covered by a member still on the team, remote support with a focal point,
+    or a briefing paper."""
+    Mode = IssueCoverage.Mode
+    if coverage is None:
+        return False
+    if coverage.mode == Mode.REPRESENTED:
+        member = coverage.member
+        return (
+            member is not None
+            and member.status == Nomination.Status.ACCEPTED
+            and member.mission_id == mission.pk
+        )
+    if coverage.mode == Mode.REMOTE:
+        return coverage.remote_focal_point != ""
+    if coverage.mode == Mode.BRIEFING:
+        return bool(coverage.briefing)
+    return False
+
+
+def uncovered_issues(mission: Mission) -> list[CrossCuttingIssue]:
+    """The relevant issues not covered yet, by name."""
+    coverage = coverage_by_issue(mission)
+    return [
+        issue
+        for issue in relevant_issue_list(mission)
+        if not is_covered(coverage.get(issue.pk), mission)
+    ]
+
+
+def accepted_members(mission: Mission) -> list[Nomination]:
+    """The team: the accepted nominations, with their participant, in the order accepted."""
+    return read_once(
+        ("accepted_members", mission.pk),
+        lambda: list(
+            Nomination.objects.filter(mission=mission, status=Nomination.Status.ACCEPTED)
+            .select_related("participant")
+            .order_by("pk")
+        ),
+    )
+
+
+def active_checklist() -> list[ChecklistItem]:
+    """The logistics checklist's items in use."""
+    return read_once(("checklist",), lambda: list(ChecklistItem.objects.filter(active=True)))
+
+
+def logistics_statuses(mission: Mission) -> dict[tuple[int, int | None], str]:
+    """Each checklist entry's status, by (item pk, participant pk or None)."""
+    return read_once(
+        ("logistics", mission.pk),
+        lambda: {
+            (item, participant): status
+            for item, participant, status in LogisticsEntry.objects.filter(
+                mission=mission
+            ).values_list("item_id", "participant_id", "status")
+        },
+    )
+
+
 @Guard
 def issues_covered(mission: Mission) -> list[Missing]:
     """Each relevant issue is on the team, supported remotely, or has its briefing paper."""
-
-    Mode = IssueCoverage.Mode
-    covered = IssueCoverage.objects.filter(mission=mission).filter(
-        models.Q(
-            mode=Mode.REPRESENTED,
-            member__status=Nomination.Status.ACCEPTED,
-            member__mission=mission,
-        )
-        | (models.Q(mode=Mode.REMOTE) & ~models.Q(remote_focal_point=""))
-        | (models.Q(mode=Mode.BRIEFING) & ~models.Q(briefing=""))
-    )
     return [
         Missing(
             "issues",
             gettext("Cover %(issue)s: a team member, remote support or a briefing paper.")
             % {"issue": issue.name},
         )
-        for issue in relevant_issues(mission).exclude(pk__in=covered.values("cross_cutting_issue"))
+        for issue in uncovered_issues(mission)
     ]
 
 
@@ -235,17 +308,13 @@ def logistics_complete(mission: Mission) -> list[Missing]:
     missing = []
     if mission.in_country_from is None or mission.in_country_to is None:
         missing.append(Missing("in_country_from", gettext("Set the dates in the country.")))
-    done = set(
-        LogisticsEntry.objects.filter(
-            mission=mission, status__in=LogisticsEntry.DONE_STATES
-        ).values_list("item_id", "participant_id")
-    )
-    members = list(
-        Nomination.objects.filter(mission=mission, status=Nomination.Status.ACCEPTED)
-        .select_related("participant")
-        .order_by("pk")
-    )
-    for item in ChecklistItem.objects.filter(active=True):
+    done = {
+        cell
+        for cell, status in logistics_statuses(mission).items()
+        if status in LogisticsEntry.DONE_STATES
+    }
+    members = accepted_members(mission)
+    for item in active_checklist():
         if not item.per_participant:
             if (item.pk, None) not in done:
                 missing.append(

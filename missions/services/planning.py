@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from missions.models import Mission
-from missions.workflow import Status, holds
+from missions.workflow import Status, holds, shared_reads
 
 # guard name: (what the step is called, the page that settles it)
 STEP_PAGES = {
@@ -53,23 +53,26 @@ def planning_overview(mission: Mission, user) -> dict:
     from missions.services.team import team_summary
     from missions.services.tor import tor_overview
 
-    steps = readiness(mission)
-    # The checklist has evaluated confirm_ready's guards: the step offered reuses them.
-    known = {"confirm_ready": [item for step in steps for item in step["missing_items"]]}
-    return {
-        "tor": tor_overview(mission),
-        "team": team_summary(mission),
-        "election": election_overview(mission),
-        "coverage": coverage_overview(mission),
-        "logistics": logistics_overview(mission),
-        "readiness": steps,
-        "ready": all(step["done"] for step in steps),
-        "transitions": [
-            t
-            for t in transitions_for(mission, user, known)
-            if t["name"] in ("start_planning", "confirm_ready")
-        ],
-        "lessons": lessons_for_planning(mission, user),
-        "can_record_lesson": lesson_may_add(mission, user),
-        "can_plan": holds(user, "plan_mission", mission),
-    }
+    # The checklist's guards and the overviews read the same rows (the team, the logistics,
+    # the issues): once.
+    with shared_reads():
+        steps = readiness(mission)
+        # The checklist has evaluated confirm_ready's guards: the step offered reuses them.
+        known = {"confirm_ready": [item for step in steps for item in step["missing_items"]]}
+        return {
+            "tor": tor_overview(mission),
+            "team": team_summary(mission),
+            "election": election_overview(mission),
+            "coverage": coverage_overview(mission),
+            "logistics": logistics_overview(mission),
+            "readiness": steps,
+            "ready": all(step["done"] for step in steps),
+            "transitions": [
+                t
+                for t in transitions_for(mission, user, known)
+                if t["name"] in ("start_planning", "confirm_ready")
+            ],
+            "lessons": lessons_for_planning(mission, user),
+            "can_record_lesson": lesson_may_add(mission, user),
+            "can_plan": holds(user, "plan_mission", mission),
+        }

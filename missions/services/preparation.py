@@ -35,7 +35,16 @@ from missions.models import (
     Nomination,
     ReminderSent,
 )
-from missions.models.mission import relevant_issues
+from missions.models.mission import (
+    accepted_members,
+    active_checklist,
+    coverage_by_issue,
+    is_covered,
+    logistics_statuses,
+    relevant_issue_list,
+    relevant_issues,
+    uncovered_issues,
+)
 from missions.selectors.missions import mission_for_update, organises
 from missions.services.notices import notify, site_url
 from missions.workflow import ORGANISING_STATES, PLANNING_STATES, MissionNotFound, holds
@@ -102,24 +111,6 @@ def briefing_may_upload(mission: Mission, user, issue: CrossCuttingIssue) -> boo
     return mission.status in PLANNING_STATES and briefing_uploader(mission, user, issue)
 
 
-def _is_covered(coverage: IssueCoverage | None, mission: Mission) -> bool:
-    # The same rule as the issues_covered guard, on one row already read.
-    if coverage is None:
-        return False
-    if coverage.mode == Mode.REPRESENTED:
-        member = coverage.member
-        return (
-            member is not None
-            and member.status == Nomination.Status.ACCEPTED
-            and member.mission_id == mission.pk
-        )
-    if coverage.mode == Mode.REMOTE:
-        return coverage.remote_focal_point != ""
-    if coverage.mode == Mode.BRIEFING:
-        return bool(coverage.briefing)
-    return False
-
-
 def _missing_for(coverage: IssueCoverage | None, issue: CrossCuttingIssue) -> str:
     if coverage is None or not coverage.mode:
         return gettext(
@@ -134,25 +125,18 @@ def _missing_for(coverage: IssueCoverage | None, issue: CrossCuttingIssue) -> st
     }
 
 
-def _coverage_by_issue(mission: Mission) -> dict[int, IssueCoverage]:
-    rows = IssueCoverage.objects.filter(mission=mission).select_related(
-        "member__participant", "briefing_uploaded_by", "updated_by"
-    )
-    return {row.cross_cutting_issue_id: row for row in rows}
-
-
 def coverage_rows(mission: Mission, user) -> list[dict]:
     """One row per relevant issue: its coverage (or None), whether it is covered, what is
     missing, and whether `user` may upload its briefing paper. Constant queries."""
-    issues = list(relevant_issues(mission).order_by("name"))
-    coverage = _coverage_by_issue(mission)
+    issues = relevant_issue_list(mission)
+    coverage = coverage_by_issue(mission)
     is_gcc = holds(user, "plan_mission", mission)
     focal_of = _focal_issue_ids(user)
     may_upload_any = user.is_active and mission.status in PLANNING_STATES
     rows = []
     for issue in issues:
         row = coverage.get(issue.pk)
-        covered = _is_covered(row, mission)
+        covered = is_covered(row, mission)
         rows.append(
             {
                 "issue": issue,
@@ -182,13 +166,13 @@ def coverage_overview(mission: Mission) -> dict:
     Keys: total (relevant issues), covered, missing (names of the issues not covered),
     complete (nothing missing), by_mode (how many covered each way).
     """
-    issues = list(relevant_issues(mission).order_by("name"))
-    coverage = _coverage_by_issue(mission)
+    issues = relevant_issue_list(mission)
+    coverage = coverage_by_issue(mission)
     by_mode = dict.fromkeys(Mode.values, 0)
     missing = []
     for issue in issues:
         row = coverage.get(issue.pk)
-        if _is_covered(row, mission):
+        if is_covered(row, mission):
             by_mode[row.mode] += 1
         else:
             missing.append(issue.name)
@@ -357,15 +341,6 @@ def briefing_upload(
 # Reminders -------------------------------------------------------------------------------------
 
 
-def _uncovered_issues(mission: Mission) -> list[CrossCuttingIssue]:
-    coverage = _coverage_by_issue(mission)
-    return [
-        issue
-        for issue in relevant_issues(mission).order_by("name")
-        if not _is_covered(coverage.get(issue.pk), mission)
-    ]
-
-
 def _issue_focal_points(mission: Mission, issue: CrossCuttingIssue) -> list:
     """The issue's focal points who can open the mission (and so upload the paper)."""
     users = (
@@ -428,7 +403,7 @@ def remind_briefings(today: datetime.date | None = None) -> int:
                 continue
             window = min(claimed)
             created: list[int] = []
-            for issue in _uncovered_issues(mission):
+            for issue in uncovered_issues(mission):
                 created += notify(
                     _issue_focal_points(mission, issue),
                     mission,
@@ -543,34 +518,23 @@ def logistics_grid(mission: Mission, today: datetime.date | None = None) -> dict
 
 
 def logistics_overview(mission: Mission, today: datetime.date | None = None) -> dict:
-    """What the planning overview shows of logistics, in three narrow queries (the statuses,
-    not the grid's rows with who updated them).
+    """What the planning overview shows of logistics, in three queries (the statuses, not
+    the grid's rows with who updated them), those the `logistics_complete` guard reads.
 
     Keys: dates_set, start, end, done, total, overdue, due_soon, complete (the dates are
     set and every item is done or not needed, as `logistics_complete` asks).
     """
     today = today or timezone.localdate()
     start = mission_start(mission)
-    items = ChecklistItem.objects.filter(active=True).values_list(
-        "pk", "per_participant", "due_days_before"
-    )
-    members = list(
-        Nomination.objects.filter(mission=mission, status=Nomination.Status.ACCEPTED).values_list(
-            "pk", flat=True
-        )
-    )
-    statuses = {
-        (item, participant): status
-        for item, participant, status in LogisticsEntry.objects.filter(mission=mission).values_list(
-            "item_id", "participant_id", "status"
-        )
-    }
+    # What the logistics_complete guard reads: read once on the planning page.
+    members = [member.pk for member in accepted_members(mission)]
+    statuses = logistics_statuses(mission)
     todo = LogisticsEntry.Status.TODO
     cells = []
-    for item, per_participant, due_days_before in items:
-        for participant in members if per_participant else [None]:
-            status = statuses.get((item, participant), todo)
-            done, _due_on, urgency = _progress(status, due_days_before, start, today)
+    for item in active_checklist():
+        for participant in members if item.per_participant else [None]:
+            status = statuses.get((item.pk, participant), todo)
+            done, _due_on, urgency = _progress(status, item.due_days_before, start, today)
             cells.append((done, urgency))
     counts = _counts(cells)
     dates_set = mission.in_country_from is not None and mission.in_country_to is not None

@@ -173,3 +173,45 @@ def test_the_page_evaluates_each_guard_of_confirm_ready_once(client, cast, monke
     assert {name: calls[name] for name in (g.__name__ for g in guards)} == {
         g.__name__: 1 for g in guards
     }
+
+
+def test_the_page_reads_what_the_checklist_and_the_overviews_share_once(client, cast):
+    """The confirm_ready guards and the overviews beside them read the team, the logistics
+    entries, the checklist, the relevant issues and their coverage: once each."""
+    mission = make_mission("PAK", status="in_planning")
+    mission.requested_issues.add(CrossCuttingIssue.objects.get(code="gender"))
+    make_ready_to_confirm(mission)
+    client.force_login(cast["gcc"])
+    client.get(planning_url(mission))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(planning_url(mission))
+    assert response.context["ready"] and response.context["logistics"]["complete"]
+    assert response.context["coverage"]["complete"]
+    for table in (
+        'FROM "missions_logisticsentry"',
+        'FROM "missions_checklistitem"',
+        'FROM "missions_issuecoverage"',
+        'FROM "clusters_crosscuttingissue"',
+    ):
+        assert len([q for q in queries if table in q["sql"]]) == 1, table
+    accepted = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "missions_nomination"."id"') and "accepted" in q["sql"]
+    ]
+    assert len(accepted) == 1, accepted
+
+
+def test_a_guard_outside_the_page_reads_the_rows_as_they_are_now(cast):
+    """What the page read once does not outlive it: a guard evaluated afterwards (as the
+    runner does, under its lock) reads the database again."""
+    from missions.models.mission import logistics_complete
+    from missions.workflow import shared_reads
+
+    mission = make_mission("PAK", status="in_planning")
+    make_ready_to_confirm(mission)
+    with shared_reads():
+        assert logistics_complete.check(mission) == []
+        LogisticsEntry.objects.filter(mission=mission).update(status="todo")
+        assert logistics_complete.check(mission) == []  # the page's own reading
+    assert logistics_complete.check(mission) != []
