@@ -5,6 +5,7 @@ through `action_points_visible_to` or `plans_visible_to`."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -24,7 +25,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from clusters.models import CountryCluster, Role, RoleAssignment
+from clusters.models import CountryCluster, GlobalCluster, Role, RoleAssignment
 from clusters.selectors import user_roles
 from missions.models import (
     TEAM_CODENAMES,
@@ -199,25 +200,19 @@ OWNER_SHOWN = ("username", "first_name", "last_name")
 
 
 def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> QuerySet[ActionPoint]:
-    """The columns every list of points shows, in a fixed number of queries; `read_owner`:
-    False where the caller sets each point's owner itself (`points_page`, for my points)."""
+    """The columns every list of points shows, in a fixed number of queries, but for the
+    clusters: `with_clusters` adds them to the rows. `read_owner`: False where the caller sets
+    each point's owner itself (`points_page`, for my points)."""
     related = [
         # A page's points share a few missions and owners: each is read and built once,
         # with the columns a list shows (a mission row has forty, most of them texts).
         Prefetch(
             "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
         ),
-        # Into a list (`cluster_list`): Django's prefetch otherwise builds a queryset on
-        # each point's manager, the costliest part of a page of points.
-        Prefetch("clusters", to_attr="cluster_list"),
         # The addressee by key, a query for each kind on the page: joined, its five small
         # tables took PostgreSQL longer to plan than the whole query took to run.
         "organisation",
-        "global_cluster",
-        Prefetch(
-            "country_cluster",
-            queryset=CountryCluster.objects.select_related("global_cluster", "country"),
-        ),
+        Prefetch("country_cluster", queryset=CountryCluster.objects.select_related("country")),
     ]
     if read_owner:
         related.append(Prefetch("owner", queryset=get_user_model().objects.only(*OWNER_SHOWN)))
@@ -248,31 +243,75 @@ def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> Query
     )
 
 
+def with_clusters(points: Iterable[ActionPoint]) -> list[ActionPoint]:
+    """`points` (from `for_display`) as a list, each with its clusters: `cluster_list` (in the
+    clusters' order), the global cluster it is addressed to and its country cluster's, from one
+    read of the clusters they name. Django's prefetches read the clusters once for each of
+    the three, and the many-to-many's join builds a cluster again for every point naming it."""
+    points = list(points)
+    pairs = list(
+        ActionPoint.clusters.through.objects.filter(
+            actionpoint__in=[point.pk for point in points]
+        ).values_list("actionpoint_id", "globalcluster_id")
+    )
+    wanted = {cluster for _point, cluster in pairs}
+    for point in points:
+        wanted.add(point.global_cluster_id)
+        if point.country_cluster_id is not None:
+            wanted.add(point.country_cluster.global_cluster_id)
+    wanted.discard(None)
+    clusters = {cluster.pk: cluster for cluster in GlobalCluster.objects.filter(pk__in=wanted)}
+    named: dict[int, list[GlobalCluster]] = {}
+    for point_id, cluster in pairs:
+        named.setdefault(point_id, []).append(clusters[cluster])
+    rank = {pk: index for index, pk in enumerate(clusters)}  # the clusters' own ordering
+    for point in points:
+        point.cluster_list = sorted(named.get(point.pk, ()), key=lambda c: rank[c.pk])
+        if point.global_cluster_id is not None:
+            _ADDRESSED_CLUSTER.set_cached_value(point, clusters[point.global_cluster_id])
+        if point.country_cluster_id is not None:
+            country_cluster = point.country_cluster
+            _COUNTRY_CLUSTERS_CLUSTER.set_cached_value(
+                country_cluster, clusters[country_cluster.global_cluster_id]
+            )
+    return points
+
+
+_ADDRESSED_CLUSTER = ActionPoint._meta.get_field("global_cluster")
+_COUNTRY_CLUSTERS_CLUSTER = CountryCluster._meta.get_field("global_cluster")
+
+
 def points_page(
     points: QuerySet[ActionPoint], number, per_page: int, count: int | None = None, owner=None
 ) -> Page:
-    """Page `number` of `points`, each with the columns of `for_display`; `count`: how many
-    `points` are, when the caller has counted them already; `owner`: who owns them all, when
-    the caller knows it (my points).
+    """Page `number` of `points`, each with the columns of `for_display` and its clusters;
+    `count`: how many `points` are, when the caller has counted them already; `owner`: who
+    owns them all, when the caller knows it (my points).
 
     The page's ids come first, from the narrow query, so the database picks the user's points
     by index. Their columns follow by primary key. A single query that joins every displayed
     table to the scope is past PostgreSQL's join_collapse_limit: it joins all the points of
-    all the missions before it narrows them."""
-    paginator = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
+    all the missions before it narrows them. An owner's points need no such step: the owner
+    index finds them, and the page is read in one query."""
+    if owner is not None:
+        paginator = Paginator(for_display(points, read_owner=False), per_page)
+    else:
+        paginator = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
     if count is not None:
         paginator.count = count  # Paginator.count is a cached property: this is its value
     page = paginator.get_page(number)
+    if owner is not None:
+        page.object_list = with_clusters(page.object_list)
+        for point in page.object_list:
+            if point.owner_id == owner.pk:  # not one whose owner changed since the count
+                point.owner = owner
+        return page
     ids = list(page.object_list)
     rows = {
         point.pk: point
-        for point in for_display(ActionPoint.objects.filter(pk__in=ids), read_owner=owner is None)
+        for point in with_clusters(for_display(ActionPoint.objects.filter(pk__in=ids)))
     }
     page.object_list = [rows[pk] for pk in ids]
-    if owner is not None:
-        for point in page.object_list:
-            if point.owner_id == owner.pk:  # not one whose owner changed since the ids
-                point.owner = owner
     return page
 
 

@@ -62,6 +62,7 @@ from missions.selectors.followup import (
     points_page,
     tracker_missions,
     tracker_points,
+    with_clusters,
 )
 from missions.selectors.missions import (
     get_mission_for,
@@ -665,7 +666,9 @@ def _export(request: HttpRequest) -> tuple[list, list, str]:
     header = [str(title) for title, _value in EXPORT_COLUMNS]
     rows = [
         [value(point) for _title, value in EXPORT_COLUMNS]
-        for point in for_display(points).select_related("plan__country_cluster__global_cluster")
+        for point in with_clusters(
+            for_display(points).select_related("plan__country_cluster__global_cluster")
+        )
     ]
     name = "action-points"
     if mission is not None:

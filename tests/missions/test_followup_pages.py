@@ -6,6 +6,7 @@ do not grow with the number of points."""
 import csv
 import datetime
 import io
+from html import escape
 from html.parser import HTMLParser
 
 import icalendar
@@ -813,6 +814,25 @@ def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission,
     assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
 
 
+def test_my_points_are_read_in_one_query_by_the_owner_index(client, mission, owner):
+    """An owner's points need no first query of their ids (the tracker's scope does): the
+    page's rows, in the list's order, are one query besides the count."""
+    bulk_points(mission, owner, 1, 60)
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("my_points"), {"page": 2})
+    points = [
+        q["sql"] for q in queries.captured_queries if 'FROM "missions_actionpoint"' in q["sql"]
+    ]
+    assert len(points) == 2, points  # the count, and the page
+    expected = list(
+        ActionPoint.objects.filter(owner=owner)
+        .order_by("due_on", "mission_id", "number")
+        .values_list("reference", flat=True)[50:]
+    )
+    assert refs(response) == expected
+
+
 def test_my_points_show_their_owner_without_reading_the_user_again(client, mission, owner):
     """Every point of "my action points" is the user's: the owner column is the signed-in
     user, not a read of the users for the page."""
@@ -825,6 +845,49 @@ def test_my_points_show_their_owner_without_reading_the_user_again(client, missi
     assertContains(response, '<td data-label="Owner">Wanjiru Achieng</td>', count=3, html=False)
     users = [q["sql"] for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
     assert len(users) == 1, users  # the session's user, read by the authentication
+
+
+def test_a_page_of_points_reads_the_clusters_it_names_once(client, cast, mission, owner):
+    """The clusters a point is about, the global cluster it is addressed to and a country
+    cluster's own cluster come from one read of the clusters, each built once; they show in
+    the clusters' order."""
+    health, wash, education = (
+        GlobalCluster.objects.get(code=code) for code in ("health", "wash", "education")
+    )
+    leader = cast["leader"]
+    about = opened(mission, leader, owner, clusters=[wash, health, education])
+    to_cluster = opened(
+        mission,
+        leader,
+        owner,
+        addressee_kind=ActionPoint.Addressee.GLOBAL_CLUSTER,
+        global_cluster=wash,
+    )
+    to_country_cluster = opened(
+        mission,
+        leader,
+        owner,
+        addressee_kind=ActionPoint.Addressee.COUNTRY_CLUSTER,
+        country_cluster=health_cluster(),
+    )
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("my_points"))
+    rows = {point.reference: point for point in response.context["page"].object_list}
+    assert [c.code for c in rows[about.reference].cluster_list] == [
+        "education",
+        "health",
+        "wash",
+    ]
+    assert rows[to_cluster.reference].addressee == str(wash)
+    assert rows[to_country_cluster.reference].addressee == "Health (Pakistan)"
+    names = ", ".join(str(cluster) for cluster in (education, health, wash))
+    assertContains(response, f'<br><span class="hint">{escape(names)}</span>', html=False)
+    read = [q["sql"] for q in queries.captured_queries if '"clusters_globalcluster"' in q["sql"]]
+    assert len(read) == 1, read
+    assert read[0].startswith('SELECT "clusters_globalcluster"."id"') and "JOIN" not in read[0]
+    # The rows share the one instance of each cluster.
+    assert rows[about.reference].cluster_list[2] is rows[to_cluster.reference].global_cluster
 
 
 def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
