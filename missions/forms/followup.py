@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from clusters.models import CountryCluster, GlobalCluster, Organisation
@@ -69,6 +70,17 @@ class TrackerFilterForm(forms.Form):
         # Ids of their own: the filters share the page with the point's form.
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
+        field = self.fields["cluster"]
+        field.choices = lambda: [
+            ("", field.empty_label),
+            *((pk, str(cluster)) for pk, cluster in self.clusters.items()),
+        ]
+
+    @cached_property
+    def clusters(self) -> dict[int, GlobalCluster]:
+        """Every cluster by key, in the choices' order: read once, for the choices and for the
+        clusters of the page's points (`with_clusters`)."""
+        return {cluster.pk: cluster for cluster in self.fields["cluster"].queryset}
 
     def filters(self) -> TrackerFilters:
         """The filters to apply: the valid ones (an unbound form filters nothing)."""

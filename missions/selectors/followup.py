@@ -5,7 +5,7 @@ through `action_points_visible_to` or `plans_visible_to`."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -243,11 +243,15 @@ def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> Query
     )
 
 
-def with_clusters(points: Iterable[ActionPoint]) -> list[ActionPoint]:
+def with_clusters(
+    points: Iterable[ActionPoint], clusters: Mapping[int, GlobalCluster] | None = None
+) -> list[ActionPoint]:
     """`points` (from `for_display`) as a list, each with its clusters: `cluster_list` (in the
     clusters' order), the global cluster it is addressed to and its country cluster's, from one
     read of the clusters they name. Django's prefetches read the clusters once for each of
-    the three, and the many-to-many's join builds a cluster again for every point naming it."""
+    the three, and the many-to-many's join builds a cluster again for every point naming it.
+    `clusters`: every cluster by key in their order, when the page has read them already (the
+    tracker's filters)."""
     points = list(points)
     pairs = list(
         ActionPoint.clusters.through.objects.filter(
@@ -260,7 +264,8 @@ def with_clusters(points: Iterable[ActionPoint]) -> list[ActionPoint]:
         if point.country_cluster_id is not None:
             wanted.add(point.country_cluster.global_cluster_id)
     wanted.discard(None)
-    clusters = {cluster.pk: cluster for cluster in GlobalCluster.objects.filter(pk__in=wanted)}
+    if clusters is None:
+        clusters = {cluster.pk: cluster for cluster in GlobalCluster.objects.filter(pk__in=wanted)}
     named: dict[int, list[GlobalCluster]] = {}
     for point_id, cluster in pairs:
         named.setdefault(point_id, []).append(clusters[cluster])
@@ -282,11 +287,16 @@ _COUNTRY_CLUSTERS_CLUSTER = CountryCluster._meta.get_field("global_cluster")
 
 
 def points_page(
-    points: QuerySet[ActionPoint], number, per_page: int, count: int | None = None, owner=None
+    points: QuerySet[ActionPoint],
+    number,
+    per_page: int,
+    count: int | None = None,
+    owner=None,
+    clusters: Mapping[int, GlobalCluster] | None = None,
 ) -> Page:
     """Page `number` of `points`, each with the columns of `for_display` and its clusters;
     `count`: how many `points` are, when the caller has counted them already; `owner`: who
-    owns them all, when the caller knows it (my points).
+    owns them all, when the caller knows it (my points); `clusters`: as for `with_clusters`.
 
     The page's ids come first, from the narrow query, so the database picks the user's points
     by index. Their columns follow by primary key. A single query that joins every displayed
@@ -301,7 +311,7 @@ def points_page(
         paginator.count = count  # Paginator.count is a cached property: this is its value
     page = paginator.get_page(number)
     if owner is not None:
-        page.object_list = with_clusters(page.object_list)
+        page.object_list = with_clusters(page.object_list, clusters)
         for point in page.object_list:
             if point.owner_id == owner.pk:  # not one whose owner changed since the count
                 point.owner = owner
@@ -309,7 +319,7 @@ def points_page(
     ids = list(page.object_list)
     rows = {
         point.pk: point
-        for point in with_clusters(for_display(ActionPoint.objects.filter(pk__in=ids)))
+        for point in with_clusters(for_display(ActionPoint.objects.filter(pk__in=ids)), clusters)
     }
     page.object_list = [rows[pk] for pk in ids]
     return page

@@ -104,8 +104,10 @@ NOT_OFFERED = {"carry"}
 MISSION_STEPS = ("leave_country", "close")
 
 
-def _page(request: HttpRequest, points: QuerySet, count: int | None = None, owner=None):
-    return points_page(points, request.GET.get("page"), PAGE_SIZE, count, owner)
+def _page(
+    request: HttpRequest, points: QuerySet, count: int | None = None, owner=None, clusters=None
+):
+    return points_page(points, request.GET.get("page"), PAGE_SIZE, count, owner, clusters)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -175,7 +177,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
     figures = _figures(points)
     context = {
         "filter_form": filter_form,
-        "page": _page(request, points, figures["points_total"]),
+        "page": _page(request, points, figures["points_total"], clusters=filter_form.clusters),
         "missions": tracker_missions(request.user)
         .only("title", *Mission.STATUS_FIELDS)
         .order_by("title"),
@@ -230,7 +232,7 @@ def _render_mission_tracker(
     context = {
         "mission": mission,
         "filter_form": filter_form,
-        "page": _page(request, points, figures["points_total"]),
+        "page": _page(request, points, figures["points_total"], clusters=filter_form.clusters),
         "visible_count": visible_count,
         "checklist": checklist,
         "draft_form": (draft_form or ActionPointForm(mission=mission)) if drafting else None,

@@ -814,6 +814,30 @@ def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission,
     assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
 
 
+def test_the_tracker_reads_the_clusters_once_for_its_filters_and_its_rows(
+    client, cast, assorted
+):
+    client.force_login(cast["leader"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker"))
+    read = [q["sql"] for q in queries.captured_queries if '"clusters_globalcluster"' in q["sql"]]
+    assert len(read) == 1, read
+    health = GlobalCluster.objects.get(code="health")
+    (row,) = [p for p in response.context["page"].object_list if p.global_cluster_id]
+    assert row.addressee == "Health" and [c.code for c in row.cluster_list] == ["health"]
+    names = list(GlobalCluster.objects.order_by("name").values_list("name", flat=True))
+    select = response.content.decode().split('name="cluster"')[1].split("</select>")[0]
+    assert [line.split(">")[1].split("<")[0] for line in select.split("<option")[1:]] == [
+        "Any cluster",
+        *names,
+    ]
+    chosen = client.get(url("tracker"), {"cluster": health.pk})
+    assertContains(chosen, f'<option value="{health.pk}" selected>Health</option>', html=True)
+    assert refs(chosen) == [assorted["cluster"]]
+    unknown = client.get(url("tracker"), {"cluster": "999999"})
+    assert "cluster" in unknown.context["filter_form"].errors
+
+
 def test_my_points_are_read_in_one_query_by_the_owner_index(client, mission, owner):
     """An owner's points need no first query of their ids (the tracker's scope does): the
     page's rows, in the list's order, are one query besides the count."""
