@@ -8,7 +8,6 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -193,31 +192,40 @@ class TrackerFilters:
 
 # The order of every list of points: what is due first.
 POINT_ORDER = ("due_on", "mission_id", "number")
-# What a list of points shows of each point's mission and owner (its state too: the state
-# machine reads it as each instance is built).
+# What a list of points shows of each point's mission (its state too: the state machine reads
+# it as each instance is built), and of its addressee and owner.
 MISSION_SHOWN = ("title", "country", "status")
-OWNER_SHOWN = ("username", "first_name", "last_name")
+ADDRESSEE_SHOWN = (
+    "organisation__name",
+    "organisation__acronym",
+    "country_cluster__country",
+    "country_cluster__global_cluster",
+    "country_cluster__country__code",
+    "country_cluster__country__name",
+)
+OWNER_SHOWN = ("owner__username", "owner__first_name", "owner__last_name")
 
 
 def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> QuerySet[ActionPoint]:
     """The columns every list of points shows, in a fixed number of queries, but for the
     clusters: `with_clusters` adds them to the rows. `read_owner`: False where the caller sets
     each point's owner itself (`points_page`, for my points)."""
-    related = [
-        # A page's points share a few missions and owners: each is read and built once,
-        # with the columns a list shows (a mission row has forty, most of them texts).
-        Prefetch(
-            "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
-        ),
-        # The addressee by key, a query for each kind on the page: joined, its five small
-        # tables took PostgreSQL longer to plan than the whole query took to run.
-        "organisation",
-        Prefetch("country_cluster", queryset=CountryCluster.objects.select_related("country")),
-    ]
+    # A page's points share a few missions: each is read and built once, with the columns a
+    # list shows (a mission row has forty, most of them texts).
+    missions = Prefetch(
+        "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
+    )
+    # The addressee and the owner: a small row of each, joined. A query apiece cost the page
+    # more than the joins; the five tables of every addressee kind took PostgreSQL longer to
+    # plan than the query took to run (the clusters come from `with_clusters`).
+    joined, shown = ["organisation", "country_cluster__country"], [*ADDRESSEE_SHOWN]
     if read_owner:
-        related.append(Prefetch("owner", queryset=get_user_model().objects.only(*OWNER_SHOWN)))
+        joined.append("owner")
+        shown += OWNER_SHOWN
     return (
-        points.prefetch_related(*related)
+        points.prefetch_related(missions)
+        .select_related(*joined)
+        .only(*_POINT_FIELDS, *shown)
         .annotate(
             # Subqueries, not a join and GROUP BY over every column of every point.
             update_count=Coalesce(
@@ -282,6 +290,7 @@ def with_clusters(
     return points
 
 
+_POINT_FIELDS = tuple(field.name for field in ActionPoint._meta.concrete_fields)
 _ADDRESSED_CLUSTER = ActionPoint._meta.get_field("global_cluster")
 _COUNTRY_CLUSTERS_CLUSTER = CountryCluster._meta.get_field("global_cluster")
 

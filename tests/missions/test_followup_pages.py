@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from clusters.models import Country, CountryCluster, GlobalCluster
+from clusters.models import Country, CountryCluster, GlobalCluster, Organisation
 from missions.models import (
     ActionPoint,
     CalendarToken,
@@ -814,9 +814,52 @@ def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission,
     assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
 
 
-def test_the_tracker_reads_the_clusters_once_for_its_filters_and_its_rows(
-    client, cast, assorted
-):
+def test_a_page_of_points_joins_each_points_addressee_and_owner(client, cast, mission, owner):
+    """The organisation or country cluster a point is addressed to and its owner are a small
+    row each, joined to the page's points: no query of their own."""
+    owner.first_name, owner.last_name = "Wanjiru", "Achieng"
+    owner.save()
+    leader = cast["leader"]
+    unicef = Organisation.objects.get(acronym="UNICEF")
+    opened(
+        mission,
+        leader,
+        owner,
+        addressee_kind=ActionPoint.Addressee.ORGANISATION,
+        organisation=unicef,
+    )
+    opened(
+        mission,
+        leader,
+        owner,
+        addressee_kind=ActionPoint.Addressee.COUNTRY_CLUSTER,
+        country_cluster=health_cluster(),
+    )
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker"))
+    for shown in ("UNICEF", "Health (Pakistan)", "Wanjiru Achieng"):
+        assertContains(response, shown)
+    own_queries = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(
+            (
+                'SELECT "clusters_organisation"',
+                'SELECT "clusters_countrycluster"',
+                'SELECT "clusters_country"',
+            )
+        )
+        or (q["sql"].startswith('SELECT "auth_user"') and "IN (" in q["sql"])
+    ]
+    assert own_queries == []
+    (rows,) = [
+        q["sql"] for q in queries.captured_queries if '"missions_actionpoint"."text"' in q["sql"]
+    ]
+    assert '"auth_user"."password"' not in rows  # the names the column shows, not the account
+
+
+def test_the_tracker_reads_the_clusters_once_for_its_filters_and_its_rows(client, cast, assorted):
     client.force_login(cast["leader"])
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("tracker"))
