@@ -79,7 +79,7 @@ class TrackerFilterForm(forms.Form):
     @cached_property
     def clusters(self) -> dict[int, GlobalCluster]:
         """Every cluster by key, in the choices' order: read once, for the choices and for the
-        clusters of the page's points (`with_clusters`)."""
+        clusters of the page's points (`with_shared`)."""
         return {cluster.pk: cluster for cluster in self.fields["cluster"].queryset}
 
     def filters(self) -> TrackerFilters:

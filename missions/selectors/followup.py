@@ -194,7 +194,7 @@ class TrackerFilters:
 POINT_ORDER = ("due_on", "mission_id", "number")
 # What a list of points shows of each point's mission (its state too: the state machine reads
 # it as each instance is built), and of its addressee and owner.
-MISSION_SHOWN = ("title", "country", "status")
+MISSION_SHOWN = ("title", "country", *Mission.STATUS_FIELDS)
 ADDRESSEE_SHOWN = (
     "organisation__name",
     "organisation__acronym",
@@ -207,24 +207,18 @@ OWNER_SHOWN = ("owner__username", "owner__first_name", "owner__last_name")
 
 
 def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> QuerySet[ActionPoint]:
-    """The columns every list of points shows, in a fixed number of queries, but for the
-    clusters: `with_clusters` adds them to the rows. `read_owner`: False where the caller sets
-    each point's owner itself (`points_page`, for my points)."""
-    # A page's points share a few missions: each is read and built once, with the columns a
-    # list shows (a mission row has forty, most of them texts).
-    missions = Prefetch(
-        "mission", queryset=Mission.objects.only(*MISSION_SHOWN).select_related("country")
-    )
+    """The columns every list of points shows, in one query, but for what many points share:
+    `with_shared` adds their missions and clusters to the rows. `read_owner`: False where the
+    caller sets each point's owner itself (`points_page`, for my points)."""
     # The addressee and the owner: a small row of each, joined. A query apiece cost the page
     # more than the joins; the five tables of every addressee kind took PostgreSQL longer to
-    # plan than the query took to run (the clusters come from `with_clusters`).
+    # plan than the query took to run (the clusters come from `with_shared`).
     joined, shown = ["organisation", "country_cluster__country"], [*ADDRESSEE_SHOWN]
     if read_owner:
         joined.append("owner")
         shown += OWNER_SHOWN
     return (
-        points.prefetch_related(missions)
-        .select_related(*joined)
+        points.select_related(*joined)
         .only(*_POINT_FIELDS, *shown)
         .annotate(
             # Subqueries, not a join and GROUP BY over every column of every point.
@@ -251,16 +245,28 @@ def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> Query
     )
 
 
-def with_clusters(
-    points: Iterable[ActionPoint], clusters: Mapping[int, GlobalCluster] | None = None
+def with_shared(
+    points: Iterable[ActionPoint],
+    missions: Mapping[int, Mission] | None = None,
+    clusters: Mapping[int, GlobalCluster] | None = None,
 ) -> list[ActionPoint]:
-    """`points` (from `for_display`) as a list, each with its clusters: `cluster_list` (in the
-    clusters' order), the global cluster it is addressed to and its country cluster's, from one
-    read of the clusters they name. Django's prefetches read the clusters once for each of
-    the three, and the many-to-many's join builds a cluster again for every point naming it.
-    `clusters`: every cluster by key in their order, when the page has read them already (the
-    tracker's filters)."""
+    """`points` (from `for_display`) as a list, with what many of them share, each read and
+    built once: their missions (with the columns a list shows: a mission row has forty, most
+    of them long texts), and their clusters: `cluster_list` (in the clusters' order), the
+    global cluster a point is addressed to and its country cluster's, from one read of the
+    clusters they name. Django's prefetches would read the clusters once for each of the
+    three, and the many-to-many's join builds a cluster again for every point naming it.
+
+    `missions` (by key, with MISSION_SHOWN and their country), `clusters` (every cluster by
+    key, in their order): what the page has read already (the tracker's missions and its
+    filters' clusters); the missions it lacks are read."""
     points = list(points)
+    missions = dict(missions or {})
+    lacking = {point.mission_id for point in points} - missions.keys()
+    if lacking:
+        missions.update(
+            Mission.objects.only(*MISSION_SHOWN).select_related("country").in_bulk(lacking)
+        )
     pairs = list(
         ActionPoint.clusters.through.objects.filter(
             actionpoint__in=[point.pk for point in points]
@@ -268,6 +274,7 @@ def with_clusters(
     )
     wanted = {cluster for _point, cluster in pairs}
     for point in points:
+        _POINTS_MISSION.set_cached_value(point, missions[point.mission_id])
         wanted.add(point.global_cluster_id)
         if point.country_cluster_id is not None:
             wanted.add(point.country_cluster.global_cluster_id)
@@ -291,6 +298,7 @@ def with_clusters(
 
 
 _POINT_FIELDS = tuple(field.name for field in ActionPoint._meta.concrete_fields)
+_POINTS_MISSION = ActionPoint._meta.get_field("mission")
 _ADDRESSED_CLUSTER = ActionPoint._meta.get_field("global_cluster")
 _COUNTRY_CLUSTERS_CLUSTER = CountryCluster._meta.get_field("global_cluster")
 
@@ -301,11 +309,13 @@ def points_page(
     per_page: int,
     count: int | None = None,
     owner=None,
+    missions: Mapping[int, Mission] | None = None,
     clusters: Mapping[int, GlobalCluster] | None = None,
 ) -> Page:
-    """Page `number` of `points`, each with the columns of `for_display` and its clusters;
+    """Page `number` of `points`, each with the columns of `for_display` and `with_shared`;
     `count`: how many `points` are, when the caller has counted them already; `owner`: who
-    owns them all, when the caller knows it (my points); `clusters`: as for `with_clusters`.
+    owns them all, when the caller knows it (my points); `missions`, `clusters`: as for
+    `with_shared`.
 
     The page's ids come first, from the narrow query, so the database picks the user's points
     by index. Their columns follow by primary key. A single query that joins every displayed
@@ -320,7 +330,7 @@ def points_page(
         paginator.count = count  # Paginator.count is a cached property: this is its value
     page = paginator.get_page(number)
     if owner is not None:
-        page.object_list = with_clusters(page.object_list, clusters)
+        page.object_list = with_shared(page.object_list, missions, clusters)
         for point in page.object_list:
             if point.owner_id == owner.pk:  # not one whose owner changed since the count
                 point.owner = owner
@@ -328,7 +338,9 @@ def points_page(
     ids = list(page.object_list)
     rows = {
         point.pk: point
-        for point in with_clusters(for_display(ActionPoint.objects.filter(pk__in=ids)), clusters)
+        for point in with_shared(
+            for_display(ActionPoint.objects.filter(pk__in=ids)), missions, clusters
+        )
     }
     page.object_list = [rows[pk] for pk in ids]
     return page

@@ -47,6 +47,7 @@ from missions.forms.mission import object_id, step_inputs
 from missions.models import ACTION_POINT, MISSION, ActionPoint, CalendarToken, Mission
 from missions.models.followup import POINT_TRANSITIONS, PointStatus
 from missions.selectors.followup import (
+    MISSION_SHOWN,
     action_points_visible_to,
     for_display,
     get_evidence_for,
@@ -62,7 +63,7 @@ from missions.selectors.followup import (
     points_page,
     tracker_missions,
     tracker_points,
-    with_clusters,
+    with_shared,
 )
 from missions.selectors.missions import (
     get_mission_for,
@@ -105,9 +106,14 @@ MISSION_STEPS = ("leave_country", "close")
 
 
 def _page(
-    request: HttpRequest, points: QuerySet, count: int | None = None, owner=None, clusters=None
+    request: HttpRequest,
+    points: QuerySet,
+    count: int | None = None,
+    owner=None,
+    missions=None,
+    clusters=None,
 ):
-    return points_page(points, request.GET.get("page"), PAGE_SIZE, count, owner, clusters)
+    return points_page(points, request.GET.get("page"), PAGE_SIZE, count, owner, missions, clusters)
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -175,12 +181,23 @@ def tracker(request: HttpRequest) -> HttpResponse:
     filter_form = TrackerFilterForm(request.GET or None)
     points = tracker_points(request.user, filter_form.filters())
     figures = _figures(points)
+    # Listed by title, with what the points' rows show of their missions: the rows take them.
+    missions = list(
+        tracker_missions(request.user)
+        .only(*MISSION_SHOWN)
+        .select_related("country")
+        .order_by("title")
+    )
     context = {
         "filter_form": filter_form,
-        "page": _page(request, points, figures["points_total"], clusters=filter_form.clusters),
-        "missions": tracker_missions(request.user)
-        .only("title", *Mission.STATUS_FIELDS)
-        .order_by("title"),
+        "page": _page(
+            request,
+            points,
+            figures["points_total"],
+            missions={mission.pk: mission for mission in missions},
+            clusters=filter_form.clusters,
+        ),
+        "missions": missions,
         "export_query": _export_query(request),
         **figures,
     }
@@ -668,7 +685,7 @@ def _export(request: HttpRequest) -> tuple[list, list, str]:
     header = [str(title) for title, _value in EXPORT_COLUMNS]
     rows = [
         [value(point) for _title, value in EXPORT_COLUMNS]
-        for point in with_clusters(
+        for point in with_shared(
             for_display(points).select_related("plan__country_cluster__global_cluster")
         )
     ]

@@ -814,6 +814,44 @@ def test_my_points_are_counted_once_for_the_cards_and_the_pager(client, mission,
     assert len([sql for sql in counting if "missions_actionpoint" in sql]) == 1, counting
 
 
+def test_the_trackers_points_take_their_missions_from_the_missions_it_lists(
+    client, cast, mission, owner
+):
+    """The tracker lists the missions the user is on; their points' rows take those. Only a
+    point of another mission (one the user owns) has its mission read, by key."""
+    leader = cast["leader"]
+    opened(mission, leader, owner)
+    client.force_login(leader)
+
+    def mission_reads(response_queries):
+        return [
+            q["sql"]
+            for q in response_queries.captured_queries
+            if q["sql"].startswith('SELECT "missions_mission"."id"')
+        ]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker"))
+    assert [m.pk for m in response.context["missions"]] == [mission.pk]
+    assert len(mission_reads(queries)) == 1, mission_reads(queries)  # the list's
+    (point,) = response.context["page"].object_list
+    assert point.mission is response.context["missions"][0]
+    assertContains(response, f"{escape(mission.title)}<br>", html=False)
+
+    nepal = make_mission("NPL", status="in_country", title="Nepal mission")
+    nepal_leader = UserFactory(username="leader-npl")
+    mission_leader_appoint(nepal, nepal_leader)
+    opened(nepal, nepal_leader, leader)  # a point the leader owns, on a mission they are not on
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker"))
+    assert len(mission_reads(queries)) == 2, mission_reads(queries)
+    assert {p.mission.title for p in response.context["page"].object_list} == {
+        mission.title,
+        "Nepal mission",
+    }
+    assertContains(response, "Nepal mission<br>", html=False)
+
+
 def test_a_page_of_points_joins_each_points_addressee_and_owner(client, cast, mission, owner):
     """The organisation or country cluster a point is addressed to and its owner are a small
     row each, joined to the page's points: no query of their own."""
