@@ -267,6 +267,7 @@ def with_shared(
         missions.update(
             Mission.objects.only(*MISSION_SHOWN).select_related("country").in_bulk(lacking)
         )
+    clusters = dict(clusters or {})
     pairs = list(
         ActionPoint.clusters.through.objects.filter(
             actionpoint__in=[point.pk for point in points]
@@ -279,8 +280,12 @@ def with_shared(
         if point.country_cluster_id is not None:
             wanted.add(point.country_cluster.global_cluster_id)
     wanted.discard(None)
-    if clusters is None:
-        clusters = {cluster.pk: cluster for cluster in GlobalCluster.objects.filter(pk__in=wanted)}
+    # Read (in their order) the clusters not given: all of them, or one added since.
+    if wanted - clusters.keys():
+        clusters.update(
+            (cluster.pk, cluster)
+            for cluster in GlobalCluster.objects.filter(pk__in=wanted - clusters.keys())
+        )
     named: dict[int, list[GlobalCluster]] = {}
     for point_id, cluster in pairs:
         named.setdefault(point_id, []).append(clusters[cluster])
@@ -332,7 +337,7 @@ def points_page(
     if owner is not None:
         page.object_list = with_shared(page.object_list, missions, clusters)
         for point in page.object_list:
-            if point.owner_id == owner.pk:  # not one whose owner changed since the count
+            if point.owner_id == owner.pk:  # the caller's word, checked
                 point.owner = owner
         return page
     ids = list(page.object_list)

@@ -249,7 +249,13 @@ def _render_mission_tracker(
     context = {
         "mission": mission,
         "filter_form": filter_form,
-        "page": _page(request, points, figures["points_total"], clusters=filter_form.clusters),
+        "page": _page(
+            request,
+            points,
+            figures["points_total"],
+            missions={mission.pk: mission},
+            clusters=filter_form.clusters,
+        ),
         "visible_count": visible_count,
         "checklist": checklist,
         "draft_form": (draft_form or ActionPointForm(mission=mission)) if drafting else None,

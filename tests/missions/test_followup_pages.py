@@ -30,6 +30,7 @@ from missions.models import (
     PlanComment,
 )
 from missions.models.followup import PointStatus
+from missions.selectors.followup import for_display, with_shared
 from missions.services.followup import (
     action_point_create,
     action_point_update,
@@ -850,6 +851,11 @@ def test_the_trackers_points_take_their_missions_from_the_missions_it_lists(
         "Nepal mission",
     }
     assertContains(response, "Nepal mission<br>", html=False)
+    # One mission's tracker: its points' rows take the mission of the page.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("tracker_mission", mission.pk))
+    assert len(mission_reads(queries)) == 1, mission_reads(queries)  # the page's mission
+    assert response.context["page"].object_list[0].mission is response.context["mission"]
 
 
 def test_a_page_of_points_joins_each_points_addressee_and_owner(client, cast, mission, owner):
@@ -895,6 +901,16 @@ def test_a_page_of_points_joins_each_points_addressee_and_owner(client, cast, mi
         q["sql"] for q in queries.captured_queries if '"missions_actionpoint"."text"' in q["sql"]
     ]
     assert '"auth_user"."password"' not in rows  # the names the column shows, not the account
+
+
+def test_a_cluster_the_page_had_not_read_is_read_for_its_points(cast, mission, owner):
+    """The clusters a page passes (its filters', read first) may lack one added since: the
+    points that name it get it all the same."""
+    health = GlobalCluster.objects.get(code="health")
+    read_before = {c.pk: c for c in GlobalCluster.objects.exclude(pk=health.pk)}
+    point = opened(mission, cast["leader"], owner, clusters=[health])
+    (shown,) = with_shared(for_display(ActionPoint.objects.filter(pk=point.pk)), None, read_before)
+    assert shown.cluster_list == [health]
 
 
 def test_the_tracker_reads_the_clusters_once_for_its_filters_and_its_rows(client, cast, assorted):
