@@ -263,6 +263,12 @@ class ActionPoint(ChoiceLabels, ConcurrentTransitions, models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="point_status_due"),
             models.Index(fields=["owner", "status"], name="point_owner_status"),
+            # The order of every list of points (POINT_ORDER): who sees every point (HCSS, the
+            # GCC) gets a page without sorting all of them.
+            models.Index(fields=["due_on", "mission", "number"], name="point_order"),
+            # The tracker's figures over every point: counted off these, not the table.
+            models.Index(fields=["addressee_kind", "status"], name="point_kind_status"),
+            models.Index(fields=["status", "done_at"], name="point_status_done"),
         ]
 
     def __str__(self) -> str:

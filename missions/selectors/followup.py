@@ -394,29 +394,52 @@ class PointFigures:
 
 
 def point_figures(points: QuerySet[ActionPoint], months: int = 12) -> PointFigures:
-    """The tracker's figures in one query (each query of the scope costs its compiling and
-    planning again): the counts of `points` by addressee kind and status, and how many were
-    done in each of the last `months` months (oldest first)."""
+    """The tracker's figures: the counts of `points` by addressee kind and status, and how
+    many were done in each of the last `months` months (oldest first).
+
+    A scope or a filter narrows the points first: one query then (each query of the scope
+    costs its compiling and planning again). Every point unfiltered (HCSS, the GCC) is
+    counted off two indexes instead, the counts from one and the months done from a range
+    of the other: one query over all of them scanned the whole table (30 ms at 100,000)."""
     today = timezone.localdate()
     year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
     start = datetime.date(year, month + 1, 1)
-    rows = (
-        points.order_by()
-        .annotate(
-            month=Case(
-                When(status=PointStatus.DONE, done_at__date__gte=start, then=TruncMonth("done_at")),
-            )
-        )
-        .values("addressee_kind", "status", "month")
-        .annotate(n=Count("pk"))
-        .order_by("addressee_kind", "status")
-    )
     table: dict[str, dict[str, int]] = {}
     done: dict[str, int] = {}
+    if points.query.has_filters():
+        rows = (
+            points.order_by()
+            .annotate(
+                month=Case(
+                    When(
+                        status=PointStatus.DONE,
+                        done_at__date__gte=start,
+                        then=TruncMonth("done_at"),
+                    ),
+                )
+            )
+            .values("addressee_kind", "status", "month")
+            .annotate(n=Count("pk"))
+            .order_by("addressee_kind", "status")
+        )
+    else:
+        # COUNT(*): counting the key would read every row for it.
+        rows = points.order_by().values("addressee_kind", "status").annotate(n=Count("*"))
+        rows = rows.order_by("addressee_kind", "status")
+        since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+        for row in (
+            points.filter(status=PointStatus.DONE, done_at__gte=since)
+            .annotate(month=TruncMonth("done_at"))
+            .values("month")
+            .annotate(n=Count("*"))
+            .order_by()
+        ):
+            key = _month_key(row["month"])
+            done[key] = done.get(key, 0) + row["n"]
     for row in rows:
         counts = table.setdefault(row["addressee_kind"], {})
         counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
-        if row["month"] is not None:
+        if row.get("month") is not None:
             key = _month_key(row["month"])
             done[key] = done.get(key, 0) + row["n"]
     labels = dict(ActionPoint.Addressee.choices)
