@@ -28,7 +28,7 @@ from missions.models.followup import PointStatus
 from missions.models.preparation import ChecklistItem, IssueCoverage, LogisticsEntry
 from missions.models.report import MissionReport
 from missions.models.team import Nomination
-from missions.models.tor import TermsOfReference
+from missions.models.tor import ToRVersion
 from missions.workflow import (
     OPEN_STATES,
     RETURNED,
@@ -169,8 +169,8 @@ def decision_communicated(mission: Mission) -> list[Missing]:
 
 @Guard
 def tor_final(mission: Mission) -> list[Missing]:
-
-    if not TermsOfReference.objects.filter(mission=mission, final_version__isnull=False).exists():
+    current = current_tor_version(mission)
+    if current is None or current.tor.final_version_id is None:
         return [Missing("tor", gettext("Mark the Terms of Reference final."))]
     return []
 
@@ -206,6 +206,20 @@ def relevant_issues(mission: Mission):
 
 # What the planning guards read, each read once on a page that shows them beside its
 # overviews (missions.workflow.shared_reads).
+
+
+def current_tor_version(mission: Mission) -> ToRVersion | None:
+    """The ToR's newest version with its ToR and author (not its texts), or None."""
+    return read_once(
+        ("tor_version", mission.pk),
+        lambda: (
+            ToRVersion.objects.filter(tor__mission=mission)
+            .select_related("author", "tor")
+            .defer(*ToRVersion.SECTIONS)
+            .order_by("-number")
+            .first()
+        ),
+    )
 
 
 def relevant_issue_list(mission: Mission) -> list[CrossCuttingIssue]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from formats.text import SectionDiff, clean_text, sections_diff
 from missions.models import Mission, TermsOfReference, ToRVersion
+from missions.models.mission import current_tor_version
 from missions.models.tor import START_NOTE
 from missions.selectors.missions import mission_for_update, organises
 from missions.workflow import PLANNING_STATES
@@ -69,17 +70,13 @@ def tor_may_edit(mission: Mission, user) -> bool:
 
 
 def tor_overview(mission: Mission) -> dict:
-    """What the planning overview shows of the ToR, in one query.
+    """What the planning overview shows of the ToR, in one query (which the readiness guard
+    `tor_final` shares on the planning page).
 
     Keys: exists, number (current version or None), final, updated_at, updated_by (a user or
     None), finalised_at.
     """
-    current = (
-        ToRVersion.objects.filter(tor__mission=mission)
-        .select_related("author", "tor")
-        .order_by("-number")
-        .first()
-    )
+    current = current_tor_version(mission)
     if current is None:
         return {
             "exists": False,

@@ -177,7 +177,7 @@ def test_the_page_evaluates_each_guard_of_confirm_ready_once(client, cast, monke
 
 def test_the_page_reads_what_the_checklist_and_the_overviews_share_once(client, cast):
     """The confirm_ready guards and the overviews beside them read the team, the logistics
-    entries, the checklist, the relevant issues and their coverage: once each."""
+    entries, the checklist, the relevant issues and their coverage, the ToR: once each."""
     mission = make_mission("PAK", status="in_planning")
     mission.requested_issues.add(CrossCuttingIssue.objects.get(code="gender"))
     make_ready_to_confirm(mission)
@@ -192,8 +192,10 @@ def test_the_page_reads_what_the_checklist_and_the_overviews_share_once(client, 
         'FROM "missions_checklistitem"',
         'FROM "missions_issuecoverage"',
         'FROM "clusters_crosscuttingissue"',
+        '"missions_termsofreference"',
     ):
         assert len([q for q in queries if table in q["sql"]]) == 1, table
+    assert response.context["tor"]["final"]
     accepted = [
         q["sql"]
         for q in queries
