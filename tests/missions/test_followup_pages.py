@@ -94,6 +94,17 @@ def health_cluster() -> CountryCluster:
     return cluster
 
 
+def opened_to_health_cluster(mission, leader, owner):
+    """An open point addressed to Pakistan's health cluster."""
+    return opened(
+        mission,
+        leader,
+        owner,
+        addressee_kind=ActionPoint.Addressee.COUNTRY_CLUSTER,
+        country_cluster=health_cluster(),
+    )
+
+
 def refs(response) -> list[str]:
     return [point.reference for point in response.context["page"].object_list]
 
@@ -873,13 +884,7 @@ def test_a_page_of_points_joins_each_points_addressee_and_owner(client, cast, mi
         addressee_kind=ActionPoint.Addressee.ORGANISATION,
         organisation=unicef,
     )
-    opened(
-        mission,
-        leader,
-        owner,
-        addressee_kind=ActionPoint.Addressee.COUNTRY_CLUSTER,
-        country_cluster=health_cluster(),
-    )
+    opened_to_health_cluster(mission, leader, owner)
     client.force_login(leader)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("tracker"))
@@ -985,13 +990,7 @@ def test_a_page_of_points_reads_the_clusters_it_names_once(client, cast, mission
         addressee_kind=ActionPoint.Addressee.GLOBAL_CLUSTER,
         global_cluster=wash,
     )
-    to_country_cluster = opened(
-        mission,
-        leader,
-        owner,
-        addressee_kind=ActionPoint.Addressee.COUNTRY_CLUSTER,
-        country_cluster=health_cluster(),
-    )
+    to_country_cluster = opened_to_health_cluster(mission, leader, owner)
     client.force_login(owner)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("my_points"))
