@@ -4,8 +4,10 @@ compared line by line between two versions (the ToR's, the report's)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
 
 def fit(text: str, limit: int) -> str:
@@ -19,6 +21,24 @@ def fit(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def clipper(limit: int) -> Callable[[str], str]:
+    """A function giving what `Truncator(text).chars(limit)` gives (the translated ellipsis
+    included), for the many texts of a table: the ellipsis's length is looked up once, and
+    an ASCII text (NFC already, nothing combining) is cut by slicing, where Truncator walks
+    every character (20 µs a row of the points table). A text within the limit is given as
+    it is."""
+    cut = calculate_truncate_chars_length(limit, None)
+
+    def clip(text: str) -> str:
+        if len(text) <= limit:
+            return text
+        if text.isascii():
+            return add_truncation_text(text[:cut])
+        return Truncator(text).chars(limit)
+
+    return clip
 
 
 def without_nul(text: str) -> str:

@@ -7,10 +7,10 @@ from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from formats.people import person
+from formats.text import clipper
 from missions.models import ActionPoint
 from missions.models.followup import PointStatus
 
@@ -64,6 +64,7 @@ def point_rows(points, show_mission: bool) -> str:
     no_owner = f'<span class="hint">{escape(no_owner)}</span>'
     overdue = f'<br><strong class="badge declined">{escape(overdue)}</strong>'
     verified, awaits = _hint(_("verified")), _hint(_("awaits verification"))
+    clip = clipper(140)
     # The points' URLs differ only by their key: reversed once, not on each row.
     url = [escape(part) for part in reverse("missions:action_point", args=[0]).rsplit("0", 1)]
     # What many rows share is written once: a label is a translation, a cluster's name a
@@ -105,10 +106,7 @@ def point_rows(points, show_mission: bool) -> str:
                 reference=escape(point.reference),
                 priority=high_priority if point.priority == ActionPoint.Priority.HIGH else "",
                 mission=mission,
-                text=escape(
-                    # Only a text longer than the cut can be truncated.
-                    Truncator(point.text).chars(140) if len(point.text) > 140 else point.text
-                ),
+                text=escape(clip(point.text)),
                 clusters=_hint(clusters) if clusters else "",
                 addressee=escape(point.addressee or "—"),
                 level=levels.get(point.level) or escape(point.level),
