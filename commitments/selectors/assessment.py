@@ -6,26 +6,26 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from clusters.models import Role, RoleAssignment
-from clusters.selectors import user_roles
+from clusters.models import Role
+from clusters.selectors import role_assignments, user_roles
 from commitments.models import Answer, AssessmentStatus, RoundStatus, SelfAssessment
-from commitments.selectors.rounds import _active, clusters_coordinated_by
+from commitments.selectors.rounds import _active, coordinated_ids
 
 
-def _represents(user) -> Exists:
-    """Whether `user` represents the assessment's organisation in its round's cluster."""
-    return Exists(
-        RoleAssignment.objects.filter(
-            user=user,
-            role=Role.PARTNER_REPRESENTATIVE,
-            country_cluster=OuterRef("round__country_cluster"),
-            organisation=OuterRef("organisation"),
-        )
-    )
+def _represents(user) -> Q:
+    """Whether `user` represents the assessment's organisation in its round's cluster: one
+    condition for each (cluster, organisation) of their roles, read with the roles."""
+    scope = Q()
+    for row in role_assignments(user):
+        if row.role == Role.PARTNER_REPRESENTATIVE:
+            scope |= Q(
+                round__country_cluster=row.country_cluster_id, organisation=row.organisation_id
+            )
+    return scope
 
 
 def _scope(user, **coordinated) -> QuerySet[SelfAssessment]:
@@ -37,10 +37,9 @@ def _scope(user, **coordinated) -> QuerySet[SelfAssessment]:
     roles = user_roles(user)
     scope = Q()
     if Role.PARTNER_REPRESENTATIVE in roles:
-        scope |= Q(_represents(user))
+        scope |= _represents(user)
     if Role.CLUSTER_COORDINATOR in roles:
-        coordinated_clusters = clusters_coordinated_by(user).values("pk")
-        scope |= Q(round__country_cluster__in=coordinated_clusters, **coordinated)
+        scope |= Q(round__country_cluster__in=coordinated_ids(user), **coordinated)
     if not scope:
         return SelfAssessment.objects.none()
     return SelfAssessment.objects.filter(scope)
@@ -48,9 +47,10 @@ def _scope(user, **coordinated) -> QuerySet[SelfAssessment]:
 
 def assessments_answered_by(user) -> QuerySet[SelfAssessment]:
     """The self-assessments of the organisations `user` represents, in their clusters."""
-    if not _active(user) or Role.PARTNER_REPRESENTATIVE not in user_roles(user):
+    represents = _represents(user) if _active(user) else Q()
+    if not represents:
         return SelfAssessment.objects.none()
-    return SelfAssessment.objects.filter(_represents(user))
+    return SelfAssessment.objects.filter(represents)
 
 
 def assessments_visible_to(user) -> QuerySet[SelfAssessment]:

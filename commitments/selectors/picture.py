@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from clusters.models import Country, CountryCluster, Role, RoleAssignment
+from clusters.models import Country, CountryCluster, Role
+from clusters.selectors import assigned, user_roles
 from commitments.models import (
     ASSESSED_KINDS,
     MIN_RESPONSES,
@@ -312,16 +313,13 @@ def clusters_across_for(user) -> QuerySet[CountryCluster]:
     if sees_every_cluster(user):
         return CountryCluster.objects.all()
     return CountryCluster.objects.filter(
-        global_cluster__in=RoleAssignment.objects.filter(
-            user=user, role=Role.CLUSTER_FOCAL_POINT
-        ).values("global_cluster")
+        global_cluster__in=assigned(user, Role.CLUSTER_FOCAL_POINT, "global_cluster_id")
     )
 
 
 def looks_across(user) -> bool:
     return sees_every_cluster(user) or (
-        _active(user)
-        and RoleAssignment.objects.filter(user=user, role=Role.CLUSTER_FOCAL_POINT).exists()
+        _active(user) and Role.CLUSTER_FOCAL_POINT in user_roles(user)
     )
 
 

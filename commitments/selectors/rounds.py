@@ -8,7 +8,8 @@
 - HCSS (and a superuser) sees the aggregates of every cluster.
 
 Nobody else sees anything here: outside the scope is a 404, whether or not it exists. The
-scope is read from the role rows at each query (no object permissions to keep in step).
+scope is read from the user's role rows (no object permissions to keep in step), once a
+request: the queries take their ids as values.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from clusters.models import CountryCluster, Role, RoleAssignment
-from clusters.selectors import user_roles
+from clusters.models import CountryCluster, Role
+from clusters.selectors import assigned, user_roles
 from commitments.models import AssessmentStatus, Round, RoundStatus, SelfAssessment
 
 
@@ -34,17 +35,34 @@ def sees_every_cluster(user) -> bool:
     return _active(user) and (user.is_superuser or Role.HCSS in user_roles(user))
 
 
-def _assigned(user, role: str, field: str) -> QuerySet:
-    return RoleAssignment.objects.filter(user=user, role=role).values(field)
-
-
 def clusters_coordinated_by(user) -> QuerySet[CountryCluster]:
     """The country clusters `user` coordinates."""
     if not _active(user) or Role.CLUSTER_COORDINATOR not in user_roles(user):
         return CountryCluster.objects.none()
-    return CountryCluster.objects.filter(
-        pk__in=_assigned(user, Role.CLUSTER_COORDINATOR, "country_cluster")
+    return CountryCluster.objects.filter(pk__in=coordinated_ids(user))
+
+
+def coordinated_ids(user) -> list[int]:
+    """The ids of the country clusters `user` coordinates (read with the user's roles)."""
+    if not _active(user):
+        return []
+    return assigned(user, Role.CLUSTER_COORDINATOR, "country_cluster_id")
+
+
+def _cluster_scope(user, via: str = "") -> Q:
+    """The country clusters `user` sees, as a condition on a model whose country cluster is
+    at `via` ("" for CountryCluster itself); empty when they see none. A branch only for a
+    role the user holds: each costs every query of the scope its compiling and planning."""
+    scope = Q()
+    own = assigned(
+        user, (Role.CLUSTER_COORDINATOR, Role.PARTNER_REPRESENTATIVE), "country_cluster_id"
     )
+    if own:
+        scope |= Q(**{f"{via or 'pk'}__in": own})
+    focal = assigned(user, Role.CLUSTER_FOCAL_POINT, "global_cluster_id")
+    if focal:
+        scope |= Q(**{f"{via}{'__' if via else ''}global_cluster__in": focal})
+    return scope
 
 
 def clusters_visible_to(user) -> QuerySet[CountryCluster]:
@@ -53,37 +71,28 @@ def clusters_visible_to(user) -> QuerySet[CountryCluster]:
         return CountryCluster.objects.none()
     if sees_every_cluster(user):
         return CountryCluster.objects.all()
-    # A branch only for a role the user holds (remembered on the user): each costs every
-    # query of the scope its compiling and planning, and finds nothing without the role.
-    roles = user_roles(user)
-    scope = Q()
-    for role, field, lookup in (
-        (Role.CLUSTER_COORDINATOR, "country_cluster", "pk__in"),
-        (Role.PARTNER_REPRESENTATIVE, "country_cluster", "pk__in"),
-        (Role.CLUSTER_FOCAL_POINT, "global_cluster", "global_cluster__in"),
-    ):
-        if role in roles:
-            scope |= Q(**{lookup: _assigned(user, role, field)})
-    if not scope:
-        return CountryCluster.objects.none()
-    return CountryCluster.objects.filter(scope)
+    scope = _cluster_scope(user)
+    return CountryCluster.objects.filter(scope) if scope else CountryCluster.objects.none()
 
 
 def rounds_visible_to(user) -> QuerySet[Round]:
     """The rounds whose picture (the aggregate) `user` sees."""
+    if not _active(user):
+        return Round.objects.none()
     if sees_every_cluster(user):
         return Round.objects.all()
-    return Round.objects.filter(country_cluster__in=clusters_visible_to(user).values("pk"))
+    scope = _cluster_scope(user, via="country_cluster")
+    return Round.objects.filter(scope) if scope else Round.objects.none()
 
 
 def rounds_managed_by(user) -> QuerySet[Round]:
     """The rounds `user` coordinates: every answer in them is theirs to read."""
-    return Round.objects.filter(country_cluster__in=clusters_coordinated_by(user).values("pk"))
+    return Round.objects.filter(country_cluster__in=coordinated_ids(user))
 
 
 def may_coordinate(user, country_cluster: CountryCluster | int) -> bool:
     pk = country_cluster.pk if isinstance(country_cluster, CountryCluster) else country_cluster
-    return clusters_coordinated_by(user).filter(pk=pk).exists()
+    return pk in coordinated_ids(user)
 
 
 def get_cluster_for(user, pk) -> CountryCluster:

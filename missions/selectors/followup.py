@@ -24,8 +24,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from clusters.models import CountryCluster, GlobalCluster, Role, RoleAssignment
-from clusters.selectors import user_roles
+from clusters.models import CountryCluster, GlobalCluster, Role
+from clusters.selectors import assigned, user_roles
 from missions.models import (
     TEAM_CODENAMES,
     ActionPoint,
@@ -46,12 +46,12 @@ ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
 PLAN_ROLE = Role.CLUSTER_FOCAL_POINT
 
 
-def _country_ids(user, roles=COUNTRY_ROLES):
-    return RoleAssignment.objects.filter(user=user, role__in=roles).values("country")
+def _country_ids(user, roles=COUNTRY_ROLES) -> list[int]:
+    return assigned(user, roles, "country_id")
 
 
-def _focal_cluster_ids(user):
-    return RoleAssignment.objects.filter(user=user, role=PLAN_ROLE).values("global_cluster")
+def _focal_cluster_ids(user) -> list[int]:
+    return assigned(user, PLAN_ROLE, "global_cluster_id")
 
 
 def _team_mission_ids(user):

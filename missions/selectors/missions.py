@@ -12,8 +12,8 @@ from guardian.backends import ObjectPermissionBackend, check_support
 from guardian.conf import settings as guardian_settings
 from guardian.core import ObjectPermissionChecker
 
-from clusters.models import Role, RoleAssignment
-from clusters.selectors import Generation, user_roles
+from clusters.models import Role
+from clusters.selectors import Generation, assigned, user_roles
 from missions.models import (
     MISSION,
     TEAM_CODENAMES,
@@ -124,8 +124,7 @@ def missions_visible_to(user, model: type[Mission] = Mission) -> QuerySet[Missio
     # none of them, without a subquery on every list and count.
     hidden = NEVER_SUBMITTED
     if user_roles(user) & set(COUNTRY_ROLES):
-        countries = RoleAssignment.objects.filter(user=user, role__in=COUNTRY_ROLES)
-        hidden &= ~Q(country__in=countries.values("country"))
+        hidden &= ~Q(country__in=assigned(user, COUNTRY_ROLES, "country_id"))
     if "view_mission" in global_codenames(user):
         # By rule, with no permission filter: every mission but those drafts.
         return model.objects.exclude(hidden)

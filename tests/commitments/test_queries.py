@@ -103,3 +103,16 @@ def test_across_countries_reads_as_many_queries_for_many_clusters(
     client.get(reverse("commitments:across"))
     with django_assert_num_queries(expected):
         client.get(reverse("commitments:across"))
+
+
+@pytest.mark.parametrize("who", ["coordinator", "partner"])
+def test_the_round_page_reads_the_users_roles_once(client, small, who):
+    """The scopes (the round, the answers, coordinating) take the ids of the user's role rows
+    as values: the role table is read once a request, not in a subquery of each query."""
+    client.force_login(small[who])
+    url = reverse("commitments:round", args=[small["round"].pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    reads = [q["sql"] for q in queries if "clusters_roleassignment" in q["sql"]]
+    assert len(reads) == 1, reads
