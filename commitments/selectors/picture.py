@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clusters.models import Country, CountryCluster, Role
@@ -408,6 +408,25 @@ def country_picture(country: Country | int) -> list[ClusterPicture]:
         )
         for cluster in clusters.values()  # in the rounds' order: by the cluster's name
     ]
+
+
+def country_picture_version(country: Country | int) -> str:
+    """What `country_picture` is made of, summed up in one query, for the pages that keep the
+    picture cached: it changes when a round opens, when an organisation is invited to one,
+    and when an assessment is submitted (final: a submitted assessment's answers and
+    obstacles never change, and the picture reads no other). The clusters' names, which
+    only the admin changes, are left to the cache's expiry."""
+    found = Round.objects.filter(country_cluster__country=country).aggregate(
+        rounds=Count("pk", distinct=True),
+        newest=Max("pk"),
+        opened=Max("opened_at"),
+        invited=Count("assessments"),
+        submitted=Count("assessments", filter=Q(assessments__status=AssessmentStatus.SUBMITTED)),
+        last_submitted=Max("assessments__submitted_at"),
+    )
+    return "-".join(
+        value.isoformat() if hasattr(value, "isoformat") else str(value) for value in found.values()
+    )
 
 
 # Exports --------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ endorsement or a comment with errors) renders, with what was typed kept."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
-from commitments.selectors.picture import country_picture
+from commitments.selectors.picture import country_picture, country_picture_version
 from missions.forms.intake import CommentForm, EndorsementForm
 from missions.models import Mission
 from missions.selectors.missions import transitions_for
@@ -22,6 +23,9 @@ PLANNING_SHOWN = [
     Status.FOLLOW_UP,
     Status.CLOSED,
 ]
+# How long the page keeps the country's commitments picture once rendered, for what its
+# version does not follow (a cluster renamed in the admin).
+PICTURE_SECONDS = 3600
 
 
 def _intake_context(request: HttpRequest, mission: Mission, forms: dict | None = None) -> dict:
@@ -54,8 +58,12 @@ def render_detail(
         "failed": failed,
         "planning_states": PLANNING_SHOWN,
         "can_record_lesson": lesson_may_add(mission, request.user),
-        # How the country's cluster partners assess themselves: aggregates only.
-        "country_pictures": country_picture(mission.country_id),
+        # How the country's cluster partners assess themselves: aggregates only. Kept
+        # rendered by the page (four queries and most of its time) until its version moves:
+        # read only where the cached copy is missing.
+        "country_pictures": SimpleLazyObject(lambda: country_picture(mission.country_id)),
+        "country_picture_version": country_picture_version(mission.country_id),
+        "picture_seconds": PICTURE_SECONDS,
         **_intake_context(request, mission, forms),
     }
     return render(request, "missions/mission_detail.html", context)

@@ -19,6 +19,7 @@ from commitments.selectors.picture import (
     cluster_trend,
     clusters_across_for,
     country_picture,
+    country_picture_version,
     round_picture,
 )
 from commitments.selectors.rounds import for_display
@@ -267,6 +268,27 @@ def test_country_picture_gives_each_cluster_its_latest_round_with_three_answers(
     health, wash_picture = pictures
     assert health.picture.round == old and health.picture.score == 100 and health.rounds == 2
     assert wash_picture.picture is None and wash_picture.rounds == 1
+
+
+def test_the_country_picture_version_moves_with_what_the_picture_is_made_of(pakistan, nepal):
+    from commitments.services.assessment import assessment_save
+    from tests.commitments.factories import inputs, submit_through_service
+
+    country = pakistan.cluster.country
+    before = country_picture_version(country)
+    round_ = open_round(pakistan.cluster, pakistan.coordinator)
+    opened = country_picture_version(country)
+    assert opened != before
+    own = round_.assessments.get(organisation=pakistan.organisations[0])
+    # A draft is in no picture: the version stays.
+    assessment_save(own, pakistan.partner, answers=inputs(round_), submit=False)
+    assert country_picture_version(country) == opened
+    submit_through_service(own, pakistan.partner)
+    submitted = country_picture_version(country)
+    assert submitted != opened
+    # Another country's rounds are not this one's.
+    open_round(nepal.cluster, nepal.coordinator)
+    assert country_picture_version(country) == submitted
 
 
 def test_country_picture_of_a_country_without_rounds_is_empty(pakistan, nepal):
