@@ -113,7 +113,10 @@ def round_assessments(round_) -> QuerySet[SelfAssessment]:
 
 
 def own_assessments(user, round_) -> list[SelfAssessment]:
-    """The assessments of the round that `user` answers for (usually one)."""
+    """The assessments of the round that `user` answers for (usually one); no query for who
+    represents no organisation."""
+    if not _active(user) or Role.PARTNER_REPRESENTATIVE not in user_roles(user):
+        return []
     return list(
         assessments_answered_by(user).filter(round=round_).select_related("organisation", "round")
     )
