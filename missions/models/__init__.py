@@ -11,6 +11,7 @@ from missions.models.followup import (
     ImprovementPlan,
     PlanComment,
     PointReminder,
+    PointTally,
     ProgressUpdate,
 )
 from missions.models.intake import Attachment, Comment
@@ -46,6 +47,7 @@ __all__ = [
     "ImprovementPlan",
     "PlanComment",
     "PointReminder",
+    "PointTally",
     "ProgressUpdate",
     "MISSION",
     "TRANSITION_NAMES",

@@ -414,6 +414,27 @@ class ActionPointLog(TransitionLogBase):
         return f"{self.point}: {self.transition} ({self.source} → {self.target})"
 
 
+class PointTally(ChoiceLabels, models.Model):
+    """How many action points there are of each kind of addressee in each state, kept by the
+    database as the points change (triggers on missions_actionpoint, migration 0019), by
+    whatever writes them: the figures of every point are read here, not counted again over
+    all of them at each view."""
+
+    addressee_kind = models.CharField(max_length=20, choices=ActionPoint.Addressee.choices)
+    status = models.CharField(max_length=20, choices=PointStatus.choices)
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["addressee_kind", "status"], name="one_tally_per_kind_and_status"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.addressee_kind} {self.status}: {self.points}"
+
+
 ACTION_POINT = Machine(
     name="action_point",
     model=ActionPoint,

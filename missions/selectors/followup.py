@@ -13,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -35,6 +36,7 @@ from missions.models import (
     Mission,
     MissionUserObjectPermission,
     PointReminder,
+    PointTally,
     ProgressUpdate,
 )
 from missions.models.followup import LIVE_POINT_STATES, PointStatus
@@ -398,9 +400,10 @@ def point_figures(points: QuerySet[ActionPoint], months: int = 12) -> PointFigur
     many were done in each of the last `months` months (oldest first).
 
     A scope or a filter narrows the points first: one query then (each query of the scope
-    costs its compiling and planning again). Every point unfiltered (HCSS, the GCC) is
-    counted off two indexes instead, the counts from one and the months done from a range
-    of the other: one query over all of them scanned the whole table (30 ms at 100,000)."""
+    costs its compiling and planning again). For every point unfiltered (HCSS, the GCC),
+    the counts are the database's tally (PointTally), and the months done a range of an
+    index: counting them all scanned the whole table (30 ms at 100,000 points, and 7 ms
+    off an index)."""
     today = timezone.localdate()
     year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
     start = datetime.date(year, month + 1, 1)
@@ -423,9 +426,11 @@ def point_figures(points: QuerySet[ActionPoint], months: int = 12) -> PointFigur
             .order_by("addressee_kind", "status")
         )
     else:
-        # COUNT(*): counting the key would read every row for it.
-        rows = points.order_by().values("addressee_kind", "status").annotate(n=Count("*"))
-        rows = rows.order_by("addressee_kind", "status")
+        rows = (
+            PointTally.objects.filter(points__gt=0)
+            .values("addressee_kind", "status", n=F("points"))
+            .order_by("addressee_kind", "status")
+        )
         since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
         for row in (
             points.filter(status=PointStatus.DONE, done_at__gte=since)

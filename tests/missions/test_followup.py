@@ -9,11 +9,19 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from clusters.models import Country, CountryCluster, GlobalCluster
-from missions.models import ActionPoint, ActionPointLog, Nomination, Notification, PointReminder
+from missions.models import (
+    ActionPoint,
+    ActionPointLog,
+    Nomination,
+    Notification,
+    PointReminder,
+    PointTally,
+)
 from missions.models.followup import PointStatus
 from missions.selectors.followup import action_points_visible_to, plans_visible_to
 from missions.services.followup import (
@@ -607,3 +615,57 @@ def test_an_owner_new_to_icsm_is_invited_to_set_a_password(cast, mission):
     assert message.to == ["new.owner@ngo.example"]
     assert "owner of an action point" in message.body
     assert "/account/set-password/" in message.body
+
+
+# The tally of points (kept by the database) --------------------------------------------------
+
+
+def _counted() -> dict:
+    rows = ActionPoint.objects.values("addressee_kind", "status").annotate(n=Count("*"))
+    return {(row["addressee_kind"], row["status"]): row["n"] for row in rows.order_by()}
+
+
+def _tallied() -> dict:
+    return {
+        (tally.addressee_kind, tally.status): tally.points
+        for tally in PointTally.objects.exclude(points=0)
+    }
+
+
+def test_the_tally_follows_the_points_whatever_writes_them(cast, mission, owner):
+    """The runner, the services, a bulk insert, an UPDATE of many rows and a cascade: the
+    database keeps the tally equal to a count of the points after each."""
+    point = opened(mission, cast, owner)
+    draft = action_point_create(mission, cast["member"], **point_fields(owner))
+    assert _tallied() == _counted() == {("role", "open"): 1, ("role", "draft"): 1}
+    point_transition(point, "start", owner)
+    action_point_update(
+        draft,
+        cast["member"],
+        addressee_kind=ActionPoint.Addressee.GLOBAL_CLUSTER,
+        global_cluster=GlobalCluster.objects.get(code="health"),
+        addressee_role="",
+    )
+    assert _tallied() == _counted() == {("role", "in_progress"): 1, ("global_cluster", "draft"): 1}
+    ActionPoint.objects.bulk_create(
+        ActionPoint(
+            mission=mission,
+            number=100 + n,
+            reference=f"PAK-2026-B{n}",
+            text="A bulk point.",
+            addressee_kind=ActionPoint.Addressee.ROLE,
+            addressee_role="The HCT",
+            status=PointStatus.OPEN,
+        )
+        for n in range(5)
+    )
+    assert _tallied() == _counted()
+    # One statement moving many points, some of them not at all.
+    ActionPoint.objects.filter(number__gte=100).update(status=PointStatus.DONE)
+    ActionPoint.objects.update(text="Same state, another text.")
+    assert _tallied() == _counted()
+    assert _tallied()[("role", "done")] == 5
+    ActionPoint.objects.filter(number__in=[100, 101]).delete()
+    assert _tallied() == _counted()
+    mission.delete()  # its points go with it
+    assert _tallied() == _counted() == {}
