@@ -467,7 +467,9 @@ def main() -> int:
     if args.large:
         args.scales = [*args.scales, 100_000]
 
-    setup_test_environment()
+    # As production runs: no debug cursor recording every query, templates built without
+    # their debugging aids (the query counts use a capture of their own).
+    setup_test_environment(debug=False)
     # A server renders templates without the test hook: it sends a signal per template for
     # which the test Client copies the whole context (a third of a page with includes in a
     # loop, and none of it in production).

@@ -14,7 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from clusters.models import Country, CountryCluster, Role
@@ -144,10 +146,40 @@ class RoundPicture:
         return [figure for figure in self.commitments if figure.item.key]
 
 
+# A round's figures change only when an organisation is invited to it or submits (final: a
+# submitted assessment's answers never change): each round's are kept under its counts, for
+# a day at most. The round itself (its state, its dates) is always the one read.
+PICTURE_SECONDS = 24 * 3600
+
+
+def _picture_key(round_: Round) -> str:
+    # The round's opening moment too: an id may come again in a database made anew.
+    return (
+        f"round-picture:{round_.pk}:{round_.opened_at.isoformat()}:{round_.invited}:"
+        f"{round_.submitted}:{get_language()}"
+    )
+
+
 def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
     """The picture of each of `rounds` (from `for_display`, which counts their answers), by
-    round pk, in three queries however many."""
+    round pk: those kept in the cache, and the others in three queries however many."""
     rounds = list(rounds)
+    keys = {r.pk: _picture_key(r) for r in rounds}
+    kept = cache.get_many(list(keys.values())) if rounds else {}
+    pictures = {
+        r.pk: RoundPicture(r, r.invited, r.submitted, *kept[keys[r.pk]])
+        for r in rounds
+        if keys[r.pk] in kept
+    }
+    made = _round_pictures([r for r in rounds if r.pk not in pictures])
+    cache.set_many(
+        {keys[pk]: (p.commitments, p.principles, p.obstacles) for pk, p in made.items()},
+        PICTURE_SECONDS,
+    )
+    return pictures | made
+
+
+def _round_pictures(rounds: list[Round]) -> dict[int, RoundPicture]:
     if not rounds:
         return {}
     ids = [r.pk for r in rounds]

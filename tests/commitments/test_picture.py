@@ -33,6 +33,7 @@ from tests.commitments.factories import (
     items_of,
     make_cluster,
     open_round,
+    partner_of,
     today,
 )
 
@@ -289,6 +290,36 @@ def test_the_country_picture_version_moves_with_what_the_picture_is_made_of(paki
     # Another country's rounds are not this one's.
     open_round(nepal.cluster, nepal.coordinator)
     assert country_picture_version(country) == submitted
+
+
+def _read(round_: Round) -> Round:
+    return for_display(Round.objects.filter(pk=round_.pk)).get()
+
+
+def test_a_rounds_picture_is_kept_until_an_organisation_submits(pakistan):
+    from tests.commitments.factories import submit_through_service
+
+    round_ = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(round_, [("M" * 11, "M" * 5)] * 3, obstacles=["access_location"])
+    assert round_picture(_read(round_)).score == 100
+    found = _read(round_)
+    with CaptureQueriesContext(connection) as queries:
+        kept = round_picture(found)
+    assert len(queries) == 0
+    assert (kept.score, kept.submitted, kept.round) == (100, 3, found)
+    last = round_.assessments.get(status="draft")
+    representative = partner_of(pakistan.cluster, last.organisation, "partner-last")
+    submit_through_service(last, representative, letters=("N" * 11, "N" * 5))
+    assert (round_picture(_read(round_)).score, _read(round_).submitted) == (75, 4)
+
+
+def test_a_kept_picture_names_the_obstacles_in_the_language_of_the_page(pakistan):
+    round_ = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(round_, [("M" * 11, "M" * 5)] * 3, obstacles=["access_location"])
+    english = [o.label for o in round_picture(_read(round_)).obstacles]
+    with translation.override("fr"):
+        french = [o.label for o in round_picture(_read(round_)).obstacles]
+    assert english == ["Access: location"] and french != english
 
 
 def test_country_picture_of_a_country_without_rounds_is_empty(pakistan, nepal):
