@@ -113,13 +113,7 @@ def pages(cast) -> list[Page]:
         Page("home as RC/HC", FAST, rc_hc, "/"),
         Page("home as point owner", FAST, cast.owner, "/"),
         Page("tracker (leader, 500 points)", FAST, cast.leader, "/missions/follow-up/"),
-        Page(
-            "tracker (HCSS, every point)",
-            FAST,
-            hcss,
-            "/missions/follow-up/",
-            grows="its figures count every point: 10,000 at 1,000 missions, 100,000 at 10,000",
-        ),
+        Page("tracker (HCSS, every point)", FAST, hcss, "/missions/follow-up/"),
         Page("my action points (500)", FAST, cast.owner, "/missions/follow-up/mine/"),
         Page(
             "commitments picture",
