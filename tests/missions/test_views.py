@@ -588,52 +588,53 @@ def test_a_country_roles_list_reads_its_permission_rows_by_index(client, cast):
 # The country's commitments picture, kept rendered by the mission page ---------------------------
 
 
-def _picture_of_pakistan():
+@pytest.fixture
+def pakistan_picture(client, cast):
+    """A mission to Pakistan, HCSS signed in to see it, and Pakistan's health cluster in a
+    round where two of four organisations have submitted (not enough to show figures yet)."""
     from tests.commitments.factories import coordinator_of, fill_round, make_cluster, open_round
 
+    mission = make_mission("PAK", title="Pakistan flood coordination", status="submitted")
     cluster, _orgs = make_cluster("PAK", "health")
     round_ = open_round(cluster, coordinator_of(cluster, "coord-pak"))
-    fill_round(round_, [("M" * 11, "M" * 5)] * 2)  # two of four: not shown yet
-    return cluster, round_
+    fill_round(round_, [("M" * 11, "M" * 5)] * 2)
+    client.force_login(cast["hcss"])
+    return detail_url(mission), cluster, round_
 
 
-def test_the_mission_page_keeps_the_country_picture_and_shows_a_submission_at_once(client, cast):
+def test_the_mission_page_keeps_the_country_picture_and_shows_a_submission_at_once(
+    client, pakistan_picture
+):
     from tests.commitments.factories import fill, partner_of, submit_through_service
 
-    mission = make_mission("PAK", title="Pakistan flood coordination", status="submitted")
-    cluster, round_ = _picture_of_pakistan()
+    page, cluster, round_ = pakistan_picture
     assessments = list(round_.assessments.order_by("organisation__name"))
     fill(assessments[2])
-    client.force_login(cast["hcss"])
-    assertContains(client.get(detail_url(mission)), "3 of 4 partner organisations answered")
+    assertContains(client.get(page), "3 of 4 partner organisations answered")
     # Kept: the next view reads none of the picture's rows.
     with CaptureQueriesContext(connection) as queries:
-        assertContains(client.get(detail_url(mission)), "3 of 4 partner organisations answered")
+        assertContains(client.get(page), "3 of 4 partner organisations answered")
     assert not [q["sql"] for q in queries if "commitments_answer" in q["sql"]]
     # The last organisation submits: the next view shows the picture it makes.
     last = assessments[3]
     submit_through_service(last, partner_of(cluster, last.organisation, "partner-last"))
-    assertContains(client.get(detail_url(mission)), "4 of 4 partner organisations answered")
+    assertContains(client.get(page), "4 of 4 partner organisations answered")
 
 
-def test_the_mission_page_shows_a_round_opened_since_it_kept_the_picture(client, cast):
+def test_the_mission_page_shows_a_round_opened_since_it_kept_the_picture(client, pakistan_picture):
     from tests.commitments.factories import coordinator_of, make_cluster, open_round
 
-    mission = make_mission("PAK", title="Pakistan flood coordination", status="submitted")
-    _picture_of_pakistan()
-    client.force_login(cast["hcss"])
-    assertNotContains(client.get(detail_url(mission)), "Water, Sanitation")
+    page, _cluster, _round = pakistan_picture
+    assertNotContains(client.get(page), "Water, Sanitation")
     wash, _orgs = make_cluster("PAK", "wash")
     open_round(wash, coordinator_of(wash, "coord-wash"))
-    assertContains(client.get(detail_url(mission)), "Water, Sanitation")
+    assertContains(client.get(page), "Water, Sanitation")
 
 
-def test_the_kept_country_picture_is_kept_in_each_language(client, cast):
+def test_the_kept_country_picture_is_kept_in_each_language(client, pakistan_picture):
     from django.conf import settings
 
-    mission = make_mission("PAK", title="Pakistan flood coordination", status="submitted")
-    _picture_of_pakistan()
-    client.force_login(cast["hcss"])
-    assertContains(client.get(detail_url(mission)), "1 round so far")
+    page, _cluster, _round = pakistan_picture
+    assertContains(client.get(page), "1 round so far")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    assertContains(client.get(detail_url(mission)), "1 cycle à ce jour")
+    assertContains(client.get(page), "1 cycle à ce jour")

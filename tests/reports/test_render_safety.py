@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http.server
 import io
+import subprocess
+import sys
 import threading
 
 import pypdf
@@ -367,3 +369,40 @@ class TestLimits:
 
         assert resource.getrlimit(resource.RLIMIT_AS) == before
         assert pdf.render("<p>x</p>").pages == 1
+
+
+class TestCrashes:
+    """A child that crashes in a C library (a real segfault here, in a child of its own) is
+    run once more; a second crash fails the document like any other renderer failure."""
+
+    CRASH = ["-c", "import ctypes, faulthandler; faulthandler.enable(); ctypes.string_at(0)"]
+
+    def _crashing(self, monkeypatch, crashes: int) -> list:
+        real_run, calls = subprocess.run, []
+
+        def run(command, **kwargs):
+            calls.append(command)
+            if len(calls) <= crashes:
+                kwargs.pop("input", None)
+                return real_run([sys.executable, *self.CRASH], **kwargs)
+            return real_run(command, **kwargs)
+
+        monkeypatch.setattr(pdf.subprocess, "run", run)
+        return calls
+
+    def test_a_crash_is_tried_once_more_and_the_pdf_made(self, monkeypatch, caplog):
+        calls = self._crashing(monkeypatch, crashes=1)
+
+        rendering = pdf.render("<p>After a crash.</p>")
+
+        assert rendering.pages == 1 and len(calls) == 2
+        assert "The PDF renderer crashed (SIGSEGV), trying once more" in caplog.text
+        assert "Segmentation fault" in caplog.text  # the child's own traceback, for the log
+
+    def test_a_second_crash_fails_cleanly(self, monkeypatch):
+        calls = self._crashing(monkeypatch, crashes=2)
+
+        with pytest.raises(pdf.RenderError) as failed:
+            pdf.render("<p>Never made.</p>")
+
+        assert failed.value.detail == "SIGSEGV" and len(calls) == 2
