@@ -58,8 +58,9 @@ MEMORY_EXIT = 3
 MAX_REPORTED = 50
 # A child that crashes outright in a C library (seen once, in a CI run of the hostile-HTML
 # test; the same document rendered 40 times after it, alone and two at a time) is run once
-# more before the document fails; its traceback (faulthandler) goes to the log. An abort (GLib refusing an allocation under the
-# memory limit), the memory exit and the time limits are not tried again.
+# more before the document fails; its traceback (faulthandler) goes to the log. An abort
+# (GLib refusing an allocation under the memory limit), the memory exit and the time limits
+# are not tried again.
 CRASHES = (-signal.SIGSEGV, -signal.SIGBUS)
 CRASH_ATTEMPTS = 2
 
