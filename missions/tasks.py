@@ -9,7 +9,7 @@ import smtplib
 
 from celery import shared_task
 
-from missions.services.followup import remind_action_points, send_digests
+from missions.services.followup import point_tally_fold, remind_action_points, send_digests
 from missions.services.notices import (
     OUTBOX,
     decision_communicate,
@@ -86,3 +86,8 @@ def action_point_reminders_task() -> int:
 @shared_task
 def action_point_digests_task() -> int:
     return send_digests()
+
+
+@shared_task
+def point_tally_fold_task() -> int:
+    return point_tally_fold()

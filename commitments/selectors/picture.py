@@ -14,11 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from clusters.cache import keep, kept_many
 from clusters.models import Country, CountryCluster, Role
 from clusters.selectors import assigned, user_roles
 from commitments.models import (
@@ -165,14 +165,14 @@ def round_pictures(rounds: Sequence[Round]) -> dict[int, RoundPicture]:
     round pk: those kept in the cache, and the others in three queries however many."""
     rounds = list(rounds)
     keys = {r.pk: _picture_key(r) for r in rounds}
-    kept = cache.get_many(list(keys.values())) if rounds else {}
+    found = kept_many(keys.values())
     pictures = {
-        r.pk: RoundPicture(r, r.invited, r.submitted, *kept[keys[r.pk]])
+        r.pk: RoundPicture(r, r.invited, r.submitted, *found[keys[r.pk]])
         for r in rounds
-        if keys[r.pk] in kept
+        if keys[r.pk] in found
     }
     made = _round_pictures([r for r in rounds if r.pk not in pictures])
-    cache.set_many(
+    keep(
         {keys[pk]: (p.commitments, p.principles, p.obstacles) for pk, p in made.items()},
         PICTURE_SECONDS,
     )

@@ -340,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "missions.tasks.action_point_digests_task",
         "schedule": 6 * 60 * 60,  # any tick of the week sends the week's digest once
     },
+    "point-tally-fold": {
+        "task": "missions.tasks.point_tally_fold_task",
+        "schedule": 60 * 60,  # hourly: the points' tally is read as a sum of its rows
+    },
     "briefing-reminders": {
         "task": "missions.tasks.briefing_reminders_task",
         "schedule": 60 * 60,

@@ -2,23 +2,20 @@
 
 from django.db import migrations, models
 
-# The tally of points by kind of addressee and state, kept by the database (see PointTally).
-# PostgreSQL: one trigger a statement, reading the statement's rows (transition tables), its
-# deltas applied in the tally's key order, so two statements never wait on each other's rows
-# in opposite orders. SQLite: one trigger a row (writes there take the whole database).
+# The tally of points by kind of addressee and state, written by the database (PointTally):
+# rows of deltas, never updated, so that no two writers wait on the same row (an upsert of
+# one row per kind and state would let two transactions each hold one and wait on the
+# other's). PostgreSQL: one trigger a statement, its rows read as transition tables, a row
+# per kind and state it moved. SQLite: one trigger a row (its writes take the database).
 POSTGRESQL = """
 CREATE FUNCTION missions_point_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO missions_pointtally (addressee_kind, status, points)
-        SELECT addressee_kind, status, COUNT(*) FROM new_points GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (addressee_kind, status)
-        DO UPDATE SET points = missions_pointtally.points + EXCLUDED.points;
+        SELECT addressee_kind, status, COUNT(*) FROM new_points GROUP BY 1, 2;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO missions_pointtally (addressee_kind, status, points)
-        SELECT addressee_kind, status, -COUNT(*) FROM old_points GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (addressee_kind, status)
-        DO UPDATE SET points = missions_pointtally.points + EXCLUDED.points;
+        SELECT addressee_kind, status, -COUNT(*) FROM old_points GROUP BY 1, 2;
     ELSE
         INSERT INTO missions_pointtally (addressee_kind, status, points)
         SELECT kind, state, SUM(delta) FROM (
@@ -30,9 +27,7 @@ BEGIN
             FROM old_points o JOIN new_points n ON n.id = o.id
             WHERE (o.addressee_kind, o.status) IS DISTINCT FROM (n.addressee_kind, n.status)
         ) AS moved
-        GROUP BY 1, 2 HAVING SUM(delta) <> 0 ORDER BY 1, 2
-        ON CONFLICT (addressee_kind, status)
-        DO UPDATE SET points = missions_pointtally.points + EXCLUDED.points;
+        GROUP BY 1, 2 HAVING SUM(delta) <> 0;
     END IF;
     RETURN NULL;
 END $$;
@@ -55,21 +50,17 @@ DROP FUNCTION missions_point_tally();
 SQLITE = [
     """CREATE TRIGGER point_tally_insert AFTER INSERT ON missions_actionpoint BEGIN
         INSERT INTO missions_pointtally (addressee_kind, status, points)
-        VALUES (NEW.addressee_kind, NEW.status, 1)
-        ON CONFLICT (addressee_kind, status) DO UPDATE SET points = points + 1;
+        VALUES (NEW.addressee_kind, NEW.status, 1);
     END""",
     """CREATE TRIGGER point_tally_update AFTER UPDATE OF addressee_kind, status
     ON missions_actionpoint
     WHEN OLD.addressee_kind IS NOT NEW.addressee_kind OR OLD.status IS NOT NEW.status BEGIN
-        UPDATE missions_pointtally SET points = points - 1
-        WHERE addressee_kind = OLD.addressee_kind AND status = OLD.status;
         INSERT INTO missions_pointtally (addressee_kind, status, points)
-        VALUES (NEW.addressee_kind, NEW.status, 1)
-        ON CONFLICT (addressee_kind, status) DO UPDATE SET points = points + 1;
+        VALUES (OLD.addressee_kind, OLD.status, -1), (NEW.addressee_kind, NEW.status, 1);
     END""",
     """CREATE TRIGGER point_tally_delete AFTER DELETE ON missions_actionpoint BEGIN
-        UPDATE missions_pointtally SET points = points - 1
-        WHERE addressee_kind = OLD.addressee_kind AND status = OLD.status;
+        INSERT INTO missions_pointtally (addressee_kind, status, points)
+        VALUES (OLD.addressee_kind, OLD.status, -1);
     END""",
 ]
 SQLITE_REVERSE = [
@@ -120,11 +111,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('addressee_kind', models.CharField(choices=[('organisation', 'An organisation'), ('global_cluster', 'A global cluster'), ('country_cluster', 'A country cluster'), ('role', 'A role (e.g. the RC/HC, the HCT)')], max_length=20)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('dropped', 'Dropped'), ('carried', 'Carried to a follow-up mission')], max_length=20)),
-                ('points', models.IntegerField(default=0)),
+                ('points', models.IntegerField()),
             ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('addressee_kind', 'status'), name='one_tally_per_kind_and_status')],
-            },
         ),
         migrations.RunPython(keep_the_tally, stop_the_tally),
     ]

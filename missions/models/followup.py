@@ -415,24 +415,18 @@ class ActionPointLog(TransitionLogBase):
 
 
 class PointTally(ChoiceLabels, models.Model):
-    """How many action points there are of each kind of addressee in each state, kept by the
-    database as the points change (triggers on missions_actionpoint, migration 0019), by
-    whatever writes them: the figures of every point are read here, not counted again over
-    all of them at each view."""
+    """How many action points there are of each kind of addressee in each state: the sum of
+    its rows. The database writes them as the points change, whatever changes them (triggers
+    on missions_actionpoint, migration 0019): each statement adds rows of its own for the
+    points it moved in and out, so that writers never wait on one another or on a shared
+    row. `point_tally_fold` folds the rows into one a kind and state, each hour."""
 
     addressee_kind = models.CharField(max_length=20, choices=ActionPoint.Addressee.choices)
     status = models.CharField(max_length=20, choices=PointStatus.choices)
-    points = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["addressee_kind", "status"], name="one_tally_per_kind_and_status"
-            )
-        ]
+    points = models.IntegerField()
 
     def __str__(self) -> str:
-        return f"{self.addressee_kind} {self.status}: {self.points}"
+        return f"{self.addressee_kind} {self.status}: {self.points:+d}"
 
 
 ACTION_POINT = Machine(

@@ -13,12 +13,12 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
@@ -429,8 +429,9 @@ def point_figures(points: QuerySet[ActionPoint], months: int = 12) -> PointFigur
         )
     else:
         rows = (
-            PointTally.objects.filter(points__gt=0)
-            .values("addressee_kind", "status", n=F("points"))
+            PointTally.objects.values("addressee_kind", "status")
+            .annotate(n=Sum("points"))
+            .filter(n__gt=0)
             .order_by("addressee_kind", "status")
         )
         since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))

@@ -38,6 +38,7 @@ from missions.models import (
     MissionUserObjectPermission,
     PlanComment,
     PointReminder,
+    PointTally,
     ProgressUpdate,
 )
 from missions.models.followup import LIVE_POINT_STATES, PointStatus
@@ -711,3 +712,45 @@ def send_digests(today: datetime.date | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+# The tally of points ----------------------------------------------------------------------------
+
+# PostgreSQL: the rows the statement sees are deleted and their sums written by the same
+# statement. A row a writer commits meanwhile is not seen, so stays; a fold that waited on
+# these rows finds them gone and folds nothing twice.
+FOLD_POSTGRESQL = """
+WITH folded AS (
+    DELETE FROM missions_pointtally RETURNING addressee_kind, status, points
+), summed AS (
+    INSERT INTO missions_pointtally (addressee_kind, status, points)
+    SELECT addressee_kind, status, SUM(points) FROM folded
+    GROUP BY addressee_kind, status HAVING SUM(points) <> 0
+)
+SELECT COUNT(*) FROM folded
+"""
+# SQLite: a write takes the whole database for the transaction, so the rows up to the last
+# one read are all there is.
+FOLD_SQLITE = [
+    """INSERT INTO missions_pointtally (addressee_kind, status, points)
+    SELECT addressee_kind, status, SUM(points) FROM missions_pointtally WHERE id <= %s
+    GROUP BY addressee_kind, status HAVING SUM(points) <> 0""",
+    "DELETE FROM missions_pointtally WHERE id <= %s",
+]
+
+
+def point_tally_fold() -> int:
+    """Fold the rows of the points' tally (PointTally: the triggers add rows as points
+    change) into one a kind of addressee and state, the sums unchanged; the rows folded.
+    Periodic (hourly): the tally is read as a sum over its rows, which this keeps short."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(FOLD_POSTGRESQL)
+            return cursor.fetchone()[0]
+        last = PointTally.objects.aggregate(last=Max("pk"))["last"]
+        if last is None:
+            return 0
+        insert, delete = FOLD_SQLITE
+        cursor.execute(insert, [last])
+        cursor.execute(delete, [last])
+        return cursor.rowcount

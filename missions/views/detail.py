@@ -3,8 +3,11 @@ endorsement or a comment with errors) renders, with what was typed kept."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import SimpleLazyObject
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
+from clusters.cache import kept
 from commitments.selectors.picture import country_picture, country_picture_version
 from missions.forms.intake import CommentForm, EndorsementForm
 from missions.models import Mission
@@ -45,6 +48,29 @@ def _intake_context(request: HttpRequest, mission: Mission, forms: dict | None =
     }
 
 
+def _country_pictures(mission: Mission) -> str:
+    """How the country's cluster partners assess themselves (aggregates only), rendered and
+    kept until what it is made of changes (its version): otherwise four queries and a
+    quarter of the page's time."""
+    key = ":".join(
+        (
+            "country-pictures",
+            str(mission.country_id),
+            get_language(),
+            country_picture_version(mission.country_id),
+        )
+    )
+    html = kept(
+        key,
+        PICTURE_SECONDS,
+        lambda: render_to_string(
+            "missions/_country_pictures.html",
+            {"mission": mission, "pictures": country_picture(mission.country_id)},
+        ),
+    )
+    return mark_safe(html)  # nosec B308 B703 # the template's output, escaped as it rendered
+
+
 def render_detail(
     request: HttpRequest, mission, failed: dict | None = None, forms: dict | None = None
 ) -> HttpResponse:
@@ -58,12 +84,7 @@ def render_detail(
         "failed": failed,
         "planning_states": PLANNING_SHOWN,
         "can_record_lesson": lesson_may_add(mission, request.user),
-        # How the country's cluster partners assess themselves: aggregates only. Kept
-        # rendered by the page (four queries and most of its time) until its version moves:
-        # read only where the cached copy is missing.
-        "country_pictures": SimpleLazyObject(lambda: country_picture(mission.country_id)),
-        "country_picture_version": country_picture_version(mission.country_id),
-        "picture_seconds": PICTURE_SECONDS,
+        "country_pictures": _country_pictures(mission),
         **_intake_context(request, mission, forms),
     }
     return render(request, "missions/mission_detail.html", context)

@@ -322,6 +322,19 @@ def test_a_kept_picture_names_the_obstacles_in_the_language_of_the_page(pakistan
     assert english == ["Access: location"] and french != english
 
 
+def test_a_picture_is_made_again_when_the_cache_cannot_be_reached(pakistan, settings, caplog):
+    round_ = open_round(pakistan.cluster, pakistan.coordinator)
+    fill_round(round_, [("M" * 11, "M" * 5)] * 3)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1",  # nothing listens there
+        }
+    }
+    assert round_picture(_read(round_)).score == 100
+    assert "The cache cannot be reached" in caplog.text
+
+
 def test_country_picture_of_a_country_without_rounds_is_empty(pakistan, nepal):
     assert country_picture(nepal.cluster.country) == []
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -29,6 +29,7 @@ from missions.services.followup import (
     action_point_update,
     plan_comment,
     plan_create,
+    point_tally_fold,
     point_transition,
     points_carry,
     points_to_carry,
@@ -626,10 +627,8 @@ def _counted() -> dict:
 
 
 def _tallied() -> dict:
-    return {
-        (tally.addressee_kind, tally.status): tally.points
-        for tally in PointTally.objects.exclude(points=0)
-    }
+    rows = PointTally.objects.values("addressee_kind", "status").annotate(n=Sum("points"))
+    return {(row["addressee_kind"], row["status"]): row["n"] for row in rows.exclude(n=0)}
 
 
 def test_the_tally_follows_the_points_whatever_writes_them(cast, mission, owner):
@@ -669,3 +668,50 @@ def test_the_tally_follows_the_points_whatever_writes_them(cast, mission, owner)
     assert _tallied() == _counted()
     mission.delete()  # its points go with it
     assert _tallied() == _counted() == {}
+
+
+def test_folding_the_tally_keeps_its_sums_in_a_row_a_kind_and_state(cast, mission, owner):
+    point = opened(mission, cast, owner)
+    point_transition(point, "start", owner)
+    for _ in range(3):
+        action_point_create(mission, cast["member"], **point_fields(owner))
+    before = _tallied()
+    assert PointTally.objects.count() > len(before)  # a row for each move
+
+    assert point_tally_fold() > len(before)
+
+    assert _tallied() == before == _counted()
+    assert PointTally.objects.count() == len(before)  # in_progress 1, draft 3
+    assert point_tally_fold() == len(before)  # folding again changes nothing
+    assert _tallied() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_point_written_while_the_tally_is_folded_is_counted_once(
+    on_postgres, cast, mission, owner
+):
+    """A writer's rows committed after the fold began are neither folded nor lost."""
+    import threading
+
+    from django.db import connections
+
+    action_point_create(mission, cast["member"], **point_fields(owner))
+    written, folding = threading.Event(), threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            action_point_create(mission, cast["member"], **point_fields(owner))
+            written.set()
+            folding.wait(5)  # commits once the fold has run (and committed)
+        connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    written.wait(5)
+    point_tally_fold()
+    folding.set()
+    thread.join(5)
+    assert _tallied() == _counted() == {("role", "draft"): 2}
+    point_tally_fold()
+    assert _tallied() == _counted() and PointTally.objects.count() == 1

@@ -638,3 +638,17 @@ def test_the_kept_country_picture_is_kept_in_each_language(client, pakistan_pict
     assertContains(client.get(page), "1 round so far")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     assertContains(client.get(page), "1 cycle à ce jour")
+
+
+def test_the_mission_page_makes_the_picture_again_when_the_cache_cannot_be_reached(
+    client, pakistan_picture, settings, caplog
+):
+    page, _cluster, _round = pakistan_picture
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1",  # nothing listens there
+        }
+    }
+    assertContains(client.get(page), "1 round so far")
+    assert "The cache cannot be reached" in caplog.text
