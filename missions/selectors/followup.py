@@ -267,7 +267,10 @@ def with_shared(
     lacking = {point.mission_id for point in points} - missions.keys()
     if lacking:
         missions.update(
-            Mission.objects.only(*MISSION_SHOWN).select_related("country").in_bulk(lacking)
+            Mission.objects.only(*MISSION_SHOWN)
+            .select_related("country")
+            .order_by()
+            .in_bulk(lacking)
         )
     clusters = dict(clusters or {})
     pairs = list(
