@@ -35,13 +35,6 @@ def sees_every_cluster(user) -> bool:
     return _active(user) and (user.is_superuser or Role.HCSS in user_roles(user))
 
 
-def clusters_coordinated_by(user) -> QuerySet[CountryCluster]:
-    """The country clusters `user` coordinates."""
-    if not _active(user) or Role.CLUSTER_COORDINATOR not in user_roles(user):
-        return CountryCluster.objects.none()
-    return CountryCluster.objects.filter(pk__in=coordinated_ids(user))
-
-
 def coordinated_ids(user) -> list[int]:
     """The ids of the country clusters `user` coordinates (read with the user's roles)."""
     if not _active(user):
