@@ -40,7 +40,7 @@ from missions.models import (
     ProgressUpdate,
 )
 from missions.models.followup import LIVE_POINT_STATES, PointStatus
-from missions.selectors.missions import COUNTRY_ROLES, missions_on_team_of
+from missions.selectors.missions import COUNTRY_ROLES, held_mission_ids, missions_on_team_of
 
 # The roles that follow every mission's points.
 ALL_POINTS_ROLES = {Role.HCSS, Role.GCC}
@@ -56,11 +56,9 @@ def _focal_cluster_ids(user) -> list[int]:
     return assigned(user, PLAN_ROLE, "global_cluster_id")
 
 
-def _team_mission_ids(user):
+def _team_mission_ids(user) -> list[int]:
     """The missions whose team `user` is on or leads."""
-    return MissionUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=TEAM_CODENAMES
-    ).values("content_object")
+    return held_mission_ids(user, *TEAM_CODENAMES)
 
 
 def action_points_visible_to(user) -> QuerySet[ActionPoint]:
@@ -75,22 +73,24 @@ def action_points_visible_to(user) -> QuerySet[ActionPoint]:
         return ActionPoint.objects.none()
     if user.is_superuser or user_roles(user) & ALL_POINTS_ROLES:
         return ActionPoint.objects.all()
-    return ActionPoint.objects.filter(pk__in=_visible_point_ids(user))
+    return ActionPoint.objects.filter(_visible_points(user))
 
 
-def _visible_point_ids(user) -> QuerySet:
-    """The ids of the points `user` sees other than by a global role: a UNION of one indexed
-    lookup per way of seeing them (mission, owner, country, plan). An OR of the same
-    branches defeats every index and reads all the points of all the missions.
+def _visible_points(user) -> Q:
+    """The points `user` sees other than by a global role.
 
-    The country and plan branches are there only for who holds their roles (remembered on
-    the user): each branch costs the page its compiling and planning, on every query of
-    the scope, and finds nothing without the role."""
+    Their own and their team's: an OR of two indexed lookups of values (the user, their
+    missions' ids), which the database reads as two index scans. The country and plan
+    branches, for who holds their roles, are subqueries: an OR with those defeats every
+    index and reads all the points of all the missions, so that the scope is then a UNION
+    of one indexed lookup per way of seeing them (each branch costs the page its compiling
+    and planning, on every query of the scope)."""
     roles = user_roles(user)
-    branches = [
-        ActionPoint.objects.filter(mission__in=_team_mission_ids(user)),
-        ActionPoint.objects.filter(owner=user),
-    ]
+    direct = Q(owner=user)
+    team = _team_mission_ids(user)
+    if team:
+        direct |= Q(mission__in=team)
+    branches = []
     if roles.intersection(COUNTRY_ROLES):
         branches.append(
             ActionPoint.objects.filter(
@@ -105,8 +105,12 @@ def _visible_point_ids(user) -> QuerySet:
                 ).values("pk")
             )
         )
-    first, *rest = (branch.order_by().values("pk") for branch in branches)
-    return first.union(*rest)
+    if not branches:
+        return direct
+    first, *rest = (
+        branch.order_by().values("pk") for branch in [ActionPoint.objects.filter(direct), *branches]
+    )
+    return Q(pk__in=first.union(*rest))
 
 
 def plans_visible_to(user) -> QuerySet[ImprovementPlan]:
@@ -208,10 +212,13 @@ ADDRESSEE_SHOWN = (
 OWNER_SHOWN = ("owner__username", "owner__first_name", "owner__last_name")
 
 
-def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> QuerySet[ActionPoint]:
+def for_display(
+    points: QuerySet[ActionPoint], read_owner: bool = True, table: bool = False
+) -> QuerySet[ActionPoint]:
     """The columns every list of points shows, in one query, but for what many points share:
     `with_shared` adds their missions and clusters to the rows. `read_owner`: False where the
-    caller sets each point's owner itself (`points_page`, for my points)."""
+    caller sets each point's owner itself (`points_page`, for my points). `table`: only the
+    points table's columns (`TABLE_FIELDS`), not the long texts and times an export has."""
     # The addressee and the owner: a small row of each, joined. A query apiece cost the page
     # more than the joins; the five tables of every addressee kind took PostgreSQL longer to
     # plan than the query took to run (the clusters come from `with_shared`).
@@ -221,7 +228,7 @@ def for_display(points: QuerySet[ActionPoint], read_owner: bool = True) -> Query
         shown += OWNER_SHOWN
     return (
         points.select_related(*joined)
-        .only(*_POINT_FIELDS, *shown)
+        .only(*(TABLE_FIELDS if table else _POINT_FIELDS), *shown)
         .annotate(
             # Subqueries, not a join and GROUP BY over every column of every point.
             update_count=Coalesce(
@@ -308,6 +315,27 @@ def with_shared(
 
 
 _POINT_FIELDS = tuple(field.name for field in ActionPoint._meta.concrete_fields)
+# What the points table (missions.templatetags.points) reads of a point: the other columns are
+# long texts and times that only the point's page and the exports show (a third of the row,
+# three timestamps to parse each).
+TABLE_FIELDS = (
+    "id",
+    "mission",
+    "number",
+    "reference",
+    "text",
+    "addressee_kind",
+    "organisation",
+    "global_cluster",
+    "country_cluster",
+    "addressee_role",
+    "level",
+    "owner",
+    "due_on",
+    "priority",
+    "status",
+    "verified_at",
+)
 _POINTS_MISSION = ActionPoint._meta.get_field("mission")
 _ADDRESSED_CLUSTER = ActionPoint._meta.get_field("global_cluster")
 _COUNTRY_CLUSTERS_CLUSTER = CountryCluster._meta.get_field("global_cluster")
@@ -335,7 +363,7 @@ def points_page(
     points need no such step: the owner index finds them (a few hundred), and the page is
     read in one query."""
     if owner is not None:
-        paginator = Paginator(for_display(points, read_owner=False), per_page)
+        paginator = Paginator(for_display(points, read_owner=False, table=True), per_page)
     else:
         paginator = Paginator(points.order_by(*POINT_ORDER).values_list("pk", flat=True), per_page)
     if count is not None:
@@ -351,7 +379,7 @@ def points_page(
     rows = {
         point.pk: point
         for point in with_shared(
-            for_display(ActionPoint.objects.filter(pk__in=ids)), missions, clusters
+            for_display(ActionPoint.objects.filter(pk__in=ids), table=True), missions, clusters
         )
     }
     page.object_list = [rows[pk] for pk in ids]

@@ -541,6 +541,43 @@ class TestObjectPermissionsReadOncePerRequest:
         team_member_revoke(type("N", (), {"participant_id": member.pk, "mission_id": mission.pk}))
         assert not holds(member, "lead_mission", mission)
 
+    def test_the_users_own_rows_are_read_once_and_again_after_a_change(self, cast):
+        """The scopes of the team, the leader and the follow-up take the user's own
+        permission rows as values, read once on the user object: a grant or a revocation
+        is seen at once, on the same object."""
+        from missions.selectors.followup import action_points_visible_to
+        from missions.selectors.missions import (
+            has_served,
+            missions_led_by,
+            missions_on_team_of,
+        )
+        from missions.services.permissions import mission_leader_appoint, team_member_revoke
+
+        mission = make_mission("PAK", status="in_planning")
+        member = UserFactory(username="newly-on-a-team")
+        assert not has_served(member)
+        with CaptureQueriesContext(connection) as none_held:
+            assert list(missions_on_team_of(member)) == []
+            assert list(action_points_visible_to(member).filter(mission=mission)) == []
+        # Nothing held: no mission query at all, and no re-read of the rows.
+        assert not any('FROM "missions_mission"' in q["sql"] for q in none_held.captured_queries)
+        assert not any("objectpermission" in q["sql"] for q in none_held.captured_queries)
+        mission_leader_appoint(mission, member)
+        assert has_served(member)
+        with CaptureQueriesContext(connection) as held:
+            assert list(missions_led_by(member)) == [mission]
+            assert list(missions_on_team_of(member)) == [mission]
+        own_reads = [
+            q["sql"]
+            for q in held.captured_queries
+            if q["sql"].startswith('SELECT "missions_missionuserobjectpermission"')
+        ]
+        assert own_reads == [], "read once, after the grant, by has_served"
+        assert all(f"IN ({mission.pk})" in q["sql"] for q in held.captured_queries)
+        team_member_revoke(type("N", (), {"participant_id": member.pk, "mission_id": mission.pk}))
+        assert not has_served(member)
+        assert list(missions_led_by(member)) == []
+
     def test_a_role_granted_in_the_same_request_is_seen(self, cast):
         from missions.workflow import holds
 
