@@ -15,7 +15,10 @@ class ClustersConfig(AppConfig):
 
         # The audit log hears of sign-ins, admin changes and password changes from Django
         # (receivers); a user's chosen language follows them into each new session (language).
-        from clusters import language, receivers  # noqa: F401
+        from clusters import language, receivers
+
+        # English lookups ask no catalogue that translates nothing (language).
+        language.keep_catalogues_short()
 
         # A person reads as their name everywhere Django prints one (the admin's lists,
         # choices and links), as on the site; the username only for those who have no name.

@@ -124,3 +124,44 @@ def test_hcss_edits_the_translations_in_the_admin(admin_client):
     form = admin_client.get(f"/admin/clusters/globalcluster/{health.pk}/change/").content.decode()
     for field in ("name_en_gb", "name_fr", "name_es", "name_ar", "name_ru", "name_zh_hans"):
         assert f'name="{field}"' in form
+
+
+class TestCatalogues:
+    """English asks no catalogue that translates nothing; every language translates as
+    Django's own chain does."""
+
+    def test_no_catalogue_in_a_chain_is_empty(self):
+        from gettext import GNUTranslations
+
+        from django.utils.translation import trans_real
+
+        for code, _name in settings.LANGUAGES:
+            node = trans_real.translation(code)
+            while node is not None:
+                if type(node) is GNUTranslations:
+                    assert set(node._catalog) - {""}, (code, "an empty catalogue is asked")
+                node = node._fallback
+
+    @pytest.mark.parametrize("code", [code for code, _name in settings.LANGUAGES])
+    def test_each_language_translates_as_django_builds_it(self, code):
+        from django.utils.translation import trans_real
+
+        # Django's own chain, built afresh (with the empty catalogues).
+        django_built = trans_real.DjangoTranslation(code)
+        ours = trans_real.translation(code)
+        messages = [
+            "Follow-up tracker",  # the project's
+            "This field is required.",  # Django's
+            "Enter a valid date.",
+            "Log in",  # contrib.auth's admin
+            "Nothing translates this message",
+        ]
+        for message in messages:
+            assert ours.gettext(message) == django_built.gettext(message), (code, message)
+        for n in (0, 1, 2, 5, 11):
+            plural = ("%(num)d minute", "%(num)d minutes", n)
+            assert ours.ngettext(*plural) == django_built.ngettext(*plural), (code, n)
+            plural = ("%(n)s thing", "%(n)s things", n)
+            assert ours.ngettext(*plural) == django_built.ngettext(*plural), (code, n)
+        context = ("String to return when truncating text", "%(truncated_text)s…")
+        assert ours.pgettext(*context) == django_built.pgettext(*context)
