@@ -15,7 +15,7 @@ class ClustersConfig(AppConfig):
 
         # The audit log hears of sign-ins, admin changes and password changes from Django
         # (receivers); a user's chosen language follows them into each new session (language).
-        from clusters import language, receivers
+        from clusters import language, receivers  # noqa: F401 (receivers: its import connects them)
 
         # English lookups ask no catalogue that translates nothing (language).
         language.keep_catalogues_short()
