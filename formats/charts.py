@@ -7,10 +7,11 @@ carries its label and its value as text, so nothing is told by colour alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from html import escape
 
-from formats.i18n import gettext
+from formats.i18n import get_language, gettext
 
 WIDTH = 640
 LABEL_WIDTH = 200
@@ -47,7 +48,29 @@ def bar_chart(
 
     `chart_id` must be unique on the page (it prefixes the ids of the title and description).
     `unit` follows each value ("days"). Values below zero are drawn as zero.
+
+    The same figures draw the same chart: the last few hundred drawn are kept, by their
+    texts, values and language (a page's charts change only when its figures do).
     """
+    return _drawn(
+        tuple((str(label), value) for label, value in items),
+        str(title),
+        str(chart_id),
+        str(description),
+        str(unit),
+        get_language(),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _drawn(
+    items: tuple[tuple[str, float], ...],
+    title: str,
+    chart_id: str,
+    description: str,
+    unit: str,
+    _language: str | None,
+) -> str:
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     listed = "; ".join(f"{label}: {format_value(value, unit)}" for label, value in items)
     summary = " ".join(part for part in (description, listed or gettext("No data.")) if part)

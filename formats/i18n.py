@@ -32,6 +32,12 @@ def ngettext(singular: str, plural: str, number: int) -> str:
     return singular if number == 1 else plural
 
 
+def get_language() -> str | None:
+    """The active language's code (None where there is no Django: the English as written)."""
+    translation = _translation()
+    return translation.get_language() if translation else None
+
+
 def gettext_noop(message: str) -> str:
     """Marks `message` for translation without translating it: it is translated where it is
     shown (with `gettext`)."""

@@ -3,8 +3,10 @@ comes through `missions_visible_to`: scope lives here and nowhere else."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -132,17 +134,21 @@ def missions_visible_to(user, model: type[Mission] = Mission) -> QuerySet[Missio
     return model.objects.filter(pk__in=_viewable_ids(user)).exclude(hidden)
 
 
-def _viewable_ids(user) -> QuerySet:
+def _viewable_ids(user) -> list[int] | QuerySet:
     """The missions `user` may see by object permission, in their own name or a group's
-    (their country's, an invited cluster's): a UNION of two indexed lookups. guardian's
+    (their country's, an invited cluster's): their own as values (`own_rows`), their
+    groups' a lookup of the groups' rows; both, a UNION of the two. guardian's
     get_objects_for_user ORs them, which makes the database test every mission."""
-    own = MissionUserObjectPermission.objects.filter(
-        user=user, permission__codename="view_mission"
-    ).values("content_object")
+    rows = own_rows(user)
+    own = held_mission_ids(user, "view_mission")
+    if not rows.groups:
+        return own
     groups = MissionGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename="view_mission"
+        group__in=rows.groups, permission__codename="view_mission"
     ).values("content_object")
-    return own.order_by().union(groups.order_by())
+    if not own:
+        return groups
+    return Mission.objects.filter(pk__in=own).order_by().values("pk").union(groups.order_by())
 
 
 def get_mission_for(user, pk, queryset: QuerySet[Mission] | None = None) -> Mission:
@@ -176,26 +182,58 @@ def mission_for_update(user, mission: Mission | int) -> Mission:
     return current
 
 
-def held_mission_ids(user, *codenames: str) -> list[int]:
-    """The missions on which `user` holds one of `codenames` in their own name (the team,
-    the leader, an invitation's focal point), each once.
+class OwnRows(NamedTuple):
+    """What a user's mission permissions are made of: their own rows (mission id, codename)
+    and the groups they are in (their roles' groups), whose rows are the missions'."""
 
-    The user's own permission rows are few; they are read once and remembered on the user
-    object until a permission row changes, as guardian's checker is. The scopes then put
-    their ids into the query as values: an IN over a subquery joining the permission table
-    cost each query of the page its planning (2 ms of the tracker's figures, 0.6 ms so), and
-    an OR of it with another branch could not use the indexes."""
+    permissions: tuple[tuple[int, str], ...]
+    groups: tuple[int, ...]
+
+
+def own_rows(user) -> OwnRows:
+    """The user's own permission rows and groups, in one query, remembered on the user
+    object until a permission row or a group membership changes (as guardian's checker is).
+
+    They are few: the scopes put them into their queries as values. An IN over a subquery
+    joining the permission tables cost each query of a page its planning (2 ms of the
+    tracker's figures, 0.6 ms so), an OR of it with another branch could not use the
+    indexes, and a user in no group needs no group branch at all."""
     if not user.is_authenticated:
-        return []
-    remembered = getattr(user, "_icsm_own_permissions", None)
+        return OwnRows((), ())
+    remembered = getattr(user, "_icsm_own_rows", None)
     if remembered is None or remembered[0] != PERMISSIONS.current:
-        rows = tuple(
+        group = Value("", output_field=CharField())  # a codename is never empty
+        rows = (
             MissionUserObjectPermission.objects.filter(user=user)
             .order_by()
             .values_list("content_object_id", "permission__codename")
+            .union(
+                get_user_model()
+                .groups.through.objects.filter(user=user)
+                .order_by()
+                .values_list("group_id", group),
+                all=True,
+            )
         )
-        remembered = user._icsm_own_permissions = (PERMISSIONS.current, rows)
-    return list({mission for mission, codename in remembered[1] if codename in codenames})
+        permissions, groups = [], []
+        for key, codename in rows:
+            if codename:
+                permissions.append((key, codename))
+            else:
+                groups.append(key)
+        remembered = user._icsm_own_rows = (
+            PERMISSIONS.current,
+            OwnRows(tuple(permissions), tuple(groups)),
+        )
+    return remembered[1]
+
+
+def held_mission_ids(user, *codenames: str) -> list[int]:
+    """The missions on which `user` holds one of `codenames` in their own name (the team,
+    the leader), each once (from `own_rows`)."""
+    return list(
+        {mission for mission, codename in own_rows(user).permissions if codename in codenames}
+    )
 
 
 def _held_by(user, *codenames: str) -> Q:

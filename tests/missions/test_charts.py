@@ -136,3 +136,28 @@ def test_month_starts_cover_the_last_twelve_months_oldest_first():
     assert starts[0] == datetime.date(2025, 4, 1)
     assert starts[-1] == datetime.date(2026, 3, 1)
     assert len(set(starts)) == 12
+
+
+class TestKeptCharts:
+    """The same figures draw the same chart, kept: in the language of the page, and drawn
+    anew when a figure, a label or the title changes."""
+
+    def test_a_chart_is_drawn_once_for_the_same_figures(self):
+        from formats import charts
+
+        items = [("Pakistan", 3), ("Nepal", 1)]
+        first = bar_chart(items, title="Kept", chart_id="kept")
+        hits = charts._drawn.cache_info().hits
+        assert bar_chart(list(items), title="Kept", chart_id="kept") == first
+        assert charts._drawn.cache_info().hits == hits + 1
+        changed = bar_chart([("Pakistan", 4), ("Nepal", 1)], title="Kept", chart_id="kept")
+        assert ">4<" in changed and changed != first
+        assert bar_chart(items, title="Kept again", chart_id="kept") != first
+
+    def test_each_language_its_own(self):
+        from django.utils import translation
+
+        with translation.override("fr"):
+            french = bar_chart([], title="Vide", chart_id="empty")
+        english = bar_chart([], title="Vide", chart_id="empty")
+        assert "No data yet." in english and "No data yet." not in french

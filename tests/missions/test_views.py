@@ -607,19 +607,54 @@ def test_a_global_role_sees_no_draft_never_submitted_but_its_own_countrys(client
 
 
 def test_a_country_roles_list_reads_its_permission_rows_by_index(client, cast):
-    """Its own rows and its groups' rows, a UNION of two indexed lookups (an OR of them makes
-    the database test every mission), and the list the same as before."""
+    """Its groups' rows, looked up by the groups' ids (read once with the user's own rows);
+    with rows of its own too, a UNION of two indexed lookups (an OR of them makes the
+    database test every mission), and the list the same as before."""
+    from missions.services.permissions import mission_leader_appoint
+
     pakistan = make_mission("PAK", status="submitted")
-    make_mission("NPL", status="submitted")
-    client.force_login(cast["rc_hc_pakistan"])
+    nepal = make_mission("NPL", status="submitted")
+    rc_hc = cast["rc_hc_pakistan"]
+    client.force_login(rc_hc)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST_URL)
     assert listed(response) == {pakistan.pk}
     scoped = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
-    assert scoped and all("UNION" in sql for sql in scoped)
+    assert scoped
+    for sql in scoped:
+        assert '"group_id" IN (' in sql and "auth_user_groups" not in sql, sql
+        assert "UNION" not in sql and " OR " not in sql, sql
+    mission_leader_appoint(nepal, rc_hc)  # a mission of their own beside their country's
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert listed(response) == {pakistan.pk, nepal.pk}
+    scoped = [q["sql"] for q in queries if 'FROM "missions_mission"' in q["sql"]]
+    assert scoped and all("UNION" in sql and " OR " not in sql for sql in scoped)
     assert not any(
         "objectpermission" in sql.split("UNION")[0].split("WHERE", 1)[0] for sql in scoped
     )
+
+
+def test_who_is_in_no_group_sees_their_missions_by_value(client, cast):
+    """A leader with no role (no group): the missions they hold rows on, by their ids, with
+    no subquery of the permission tables; nothing held, no query of the missions."""
+    from missions.selectors.missions import missions_visible_to
+    from missions.services.permissions import mission_leader_appoint
+
+    mission = make_mission("PAK", status="in_planning")
+    make_mission("NPL", status="submitted")
+    leader = UserFactory(username="leader-without-role")
+    with CaptureQueriesContext(connection) as nothing:
+        assert list(missions_visible_to(leader)) == []
+    assert not any('FROM "missions_mission"' in q["sql"] for q in nothing.captured_queries)
+    mission_leader_appoint(mission, leader)
+    with CaptureQueriesContext(connection) as queries:
+        assert list(missions_visible_to(leader)) == [mission]
+    (scoped,) = [
+        q["sql"] for q in queries.captured_queries if 'FROM "missions_mission"' in q["sql"]
+    ]
+    assert f'"missions_mission"."id" IN ({mission.pk})' in scoped
+    assert "objectpermission" not in scoped and "UNION" not in scoped
 
 
 # The country's commitments picture, kept rendered by the mission page ---------------------------
