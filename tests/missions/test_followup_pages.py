@@ -967,6 +967,26 @@ def test_my_points_are_read_in_one_query_by_the_owner_index(client, mission, own
     assert refs(response) == expected
 
 
+@pytest.mark.parametrize("who", ["leader", "hcss"])
+def test_each_page_of_the_tracker_holds_its_points_in_the_lists_order(
+    client, cast, mission, owner, who
+):
+    """The page's ids are skipped and LIMITed in the scope's own order, and the page's rows
+    come in that order: every point once, across the pages, as the whole list has them."""
+    bulk_points(mission, owner, 1, 120)
+    client.force_login(cast[who])
+    expected = list(
+        ActionPoint.objects.order_by("due_on", "mission_id", "number").values_list(
+            "reference", flat=True
+        )
+    )
+    shown = []
+    for number in (1, 2, 3):
+        shown += refs(client.get(url("tracker"), {"page": number}))
+    assert shown == expected
+    assert refs(client.get(url("tracker"), {"page": 99})) == expected[100:]
+
+
 def test_my_points_show_their_owner_without_reading_the_user_again(client, mission, owner):
     """Every point of "my action points" is the user's: the owner column is the signed-in
     user, not a read of the users for the page."""
@@ -1042,7 +1062,8 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
     """A leader's scope is their own points or their missions': an OR of two indexed
     lookups of values (the user, the missions' ids read once from their permission rows),
     not a subquery of the permission table in every query of the page; the page's columns
-    are joined to its 50 ids only, with no GROUP BY or DISTINCT over whole rows."""
+    are joined to its 50 ids only (a LIMITed subquery of the scope), with no GROUP BY or
+    DISTINCT over whole rows."""
     bulk_points(mission, owner, 1, 60)
     leader = cast["leader"]
     client.force_login(leader)
@@ -1058,8 +1079,8 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
         if '"missions_actionpoint"."owner_id" = ' in sql
         and '"missions_actionpoint"."text"' not in sql
     ]
-    # The page's ids, and the figures in one query (which count the pager's points too).
-    assert len(scoped) == 2, points
+    # The figures in one query (which count the pager's points too).
+    assert len(scoped) == 1, points
     for sql in scoped:
         assert f'"missions_actionpoint"."mission_id" IN ({mission.pk})' in sql, sql
         assert "UNION" not in sql and "objectpermission" not in sql, sql
@@ -1067,13 +1088,17 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
     own_rows = [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].startswith('SELECT "missions_missionuserobjectpermission"."content_object_id"')
+        if q["sql"]
+        .lstrip("(")
+        .startswith('SELECT "missions_missionuserobjectpermission"."content_object_id"')
     ]
     assert len(own_rows) == 1, "the user's own permission rows are read once"
     (columns,) = [sql for sql in points if '"missions_actionpoint"."text"' in sql]
     assert "UNION" not in columns and "DISTINCT" not in columns
     assert 'GROUP BY "missions_actionpoint"' not in columns
-    assert '"missions_actionpoint"."id" IN (' in columns
+    outer, ids = columns.split('"missions_actionpoint"."id" IN (SELECT', 1)
+    assert "LIMIT 50" in ids and '"owner_id" = ' in ids and "JOIN" not in ids, columns
+    assert "LIMIT 50" not in outer
     # The long texts and times are the point page's and the exports', not the table's.
     assert '"missions_actionpoint"."indicator"' not in columns
     assert '"missions_actionpoint"."updated_at"' not in columns
