@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from clusters.cache import Drawn
 from clusters.files import private_file_response
 from clusters.form_errors import show_on_form
 from formats.charts import bar_chart
@@ -98,6 +100,8 @@ from missions.workflow import (
 )
 
 PAGE_SIZE = 50
+# The tracker's parts drawn from a few values alone, kept by them (clusters.cache.Drawn).
+FIGURES, FILTERS = Drawn(), Drawn()
 # Carrying is one step of the follow-up mission (`points_carry`: the parent's point is
 # carried and its successor opened together), never a step on the point alone.
 NOT_OFFERED = {"carry"}
@@ -134,34 +138,70 @@ def _month_label(key: str) -> str:
 
 
 def _figures(points: QuerySet[ActionPoint]) -> dict:
-    """The tracker's figures, each chart with the table of its numbers: the points of each
-    kind of addressee by status (one small chart per kind), and those done by month."""
+    """The tracker's figures (`by_addressee`, `done_by_month`, `points_total`) and their
+    section drawn (`figures_html`): each chart with the table of its numbers, the points of
+    each kind of addressee by status (one small chart per kind), and those done by month."""
     figures = point_figures(points)
     by_addressee = figures.by_addressee
-    for index, row in enumerate(by_addressee):
-        row["chart"] = mark_safe(  # nosec B308 B703 # bar_chart escapes every text it draws
-            bar_chart(
-                [(label, n) for _status, label, n in row["counts"]],
-                title=_("Action points addressed to: %(addressee)s, by status")
-                % {"addressee": row["addressee"]},
-                chart_id=f"points-by-addressee-{index}",
-            )
-        )
-    done = [(_month_label(key), n) for key, n in figures.by_month]
+    # What the section is drawn from: the same figures draw the same section, kept for the
+    # next page that has them (a leader's change seldom; HCSS and the GCC share theirs).
+    key = (
+        tuple(
+            (str(row["addressee"]), tuple((s, str(label), n) for s, label, n in row["counts"]))
+            for row in by_addressee
+        ),
+        tuple(figures.by_month),
+    )
     return {
         "by_addressee": by_addressee,
         # Every point counted once, by addressee: the pager's count without a query of its own.
         "points_total": sum(row["total"] for row in by_addressee),
-        "statuses": PointStatus.choices,
-        "done_by_month": done,
-        "done_chart": mark_safe(  # nosec B308 B703 # bar_chart escapes every text it draws
-            bar_chart(
+        "done_by_month": figures.by_month,
+        "figures_html": FIGURES.get(key, lambda: _draw_figures(*key)),
+    }
+
+
+def _draw_figures(by_addressee: tuple[tuple[str, tuple], ...], by_month: tuple) -> str:
+    """The figures' section, drawn from the figures alone."""
+    rows = []
+    for index, (addressee, counts) in enumerate(by_addressee):
+        chart = bar_chart(
+            [(label, n) for _status, label, n in counts],
+            title=_("Action points addressed to: %(addressee)s, by status")
+            % {"addressee": addressee},
+            chart_id=f"points-by-addressee-{index}",
+        )
+        total = sum(n for _status, _label, n in counts)
+        rows.append({"addressee": addressee, "counts": counts, "total": total, "chart": chart})
+    done = [(_month_label(key), n) for key, n in by_month]
+    return render_to_string(
+        "missions/followup/_figures.html",
+        {
+            "figure_rows": rows,
+            "statuses": PointStatus.choices,
+            "figure_months": done,
+            "months_chart": bar_chart(
                 done,
                 title=_("Action points done in each of the last twelve months"),
                 chart_id="points-done-by-month",
-            )
+            ),
+        },
+    )
+
+
+def _filters_html(form: TrackerFilterForm, action: str) -> str:
+    """The filters' form drawn (to `action`), from what was typed in it and the clusters'
+    names alone, kept for the next page with the same."""
+    typed = None
+    if form.is_bound:
+        typed = tuple((name, tuple(form.data.getlist(name))) for name in form.fields)
+    clusters = tuple((pk, str(cluster)) for pk, cluster in form.clusters.items())
+    return FILTERS.get(
+        (action, typed, clusters),
+        lambda: render_to_string(
+            "missions/followup/_filters.html", {"filter_form": form, "action": action}
         ),
-    }
+    )
 
 
 def _export_query(request: HttpRequest, **extra) -> str:
@@ -190,6 +230,7 @@ def tracker(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "filter_form": filter_form,
+        "filters_html": _filters_html(filter_form, reverse("missions:tracker")),
         "page": _page(
             request,
             points,
@@ -249,6 +290,9 @@ def _render_mission_tracker(
     context = {
         "mission": mission,
         "filter_form": filter_form,
+        "filters_html": _filters_html(
+            filter_form, reverse("missions:tracker_mission", args=[mission.pk])
+        ),
         "page": _page(
             request,
             points,

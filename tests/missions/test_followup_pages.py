@@ -1149,6 +1149,61 @@ def test_the_tracker_counts_points_by_addressee_and_status(client, cast, assorte
     assertContains(response, '<th scope="row" data-label="Addressed to">A global cluster</th>')
 
 
+def test_the_figures_section_is_drawn_once_for_the_same_figures(client, cast, mission, owner):
+    """The section is drawn from the figures and the language alone: the same figures (in
+    another user's page too) take the section drawn before; a point that moves, or another
+    language, draws it anew."""
+    from missions.views.followup import FIGURES
+
+    point = opened(mission, cast["leader"], owner)
+    client.force_login(cast["leader"])
+    FIGURES.clear()
+    first = client.get(url("tracker"))
+    assert FIGURES.misses == 1
+    client.force_login(cast["hcss"])  # every point is the leader's: the same figures
+    again = client.get(url("tracker"))
+    assert FIGURES.hits == 1 and FIGURES.misses == 1
+    section = first.content.decode().split('id="by-addressee-title"')[1]
+    assert section == again.content.decode().split('id="by-addressee-title"')[1]
+    assertContains(again, '<td data-label="Open">1</td>', html=True)
+    progress_post(point, owner, text="Started.")  # the first update starts the point
+    moved = client.get(url("tracker"))
+    assert FIGURES.misses == 2
+    assertContains(moved, '<td data-label="In progress">1</td>', html=True)
+    assertNotContains(moved, '<td data-label="Open">1</td>', html=True)
+    french = client.get(url("tracker"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert FIGURES.misses == 3
+    assertContains(french, "Points d’action")
+
+
+def test_the_filters_are_drawn_once_for_what_was_typed_and_the_clusters(client, cast, mission):
+    """The filters' form is drawn from what was typed in it, the clusters' names and the
+    language: the same draw the form kept; a value typed otherwise (a wrong date, with its
+    message), a cluster renamed or another page's filters are drawn anew."""
+    from missions.views.followup import FILTERS
+
+    client.force_login(cast["leader"])
+    FILTERS.clear()
+    client.get(url("tracker"), {"page": 2})
+    client.get(url("tracker"), {"page": 3})  # the page is not a filter
+    assert (FILTERS.hits, FILTERS.misses) == (1, 1)
+    wrong = client.get(url("tracker"), {"due_before": "soon"})
+    assert FILTERS.misses == 2
+    assertContains(wrong, "Give a date (YYYY-MM-DD).")
+    assertContains(wrong, 'value="soon"')
+    again = client.get(url("tracker"), {"due_before": "soon"})
+    assert FILTERS.hits == 2
+    assertContains(again, "Give a date (YYYY-MM-DD).")
+    health = GlobalCluster.objects.get(code="health")
+    health.name = "Health and nutrition"
+    health.save()
+    renamed = client.get(url("tracker"))
+    assert FILTERS.misses == 3
+    assertContains(renamed, ">Health and nutrition</option>")
+    client.get(url("tracker_mission", mission.pk))
+    assert FILTERS.misses == 4
+
+
 def test_a_point_done_this_month_is_in_the_last_bar(client, cast, mission, owner):
     point = opened(mission, cast["leader"], owner)
     progress_post(point, owner, text="Done.", files=[pdf()])
