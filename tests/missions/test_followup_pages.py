@@ -1038,20 +1038,25 @@ def test_a_page_of_points_reads_the_clusters_it_names_once(client, cast, mission
     assert rows[about.reference].cluster_list[2] is rows[to_cluster.reference].global_cluster
 
 
+def indexed_plan(queryset) -> str:
+    """The database's plan for `queryset`, PostgreSQL told to use an index wherever it can
+    (a few dozen rows: a scan would do otherwise)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        try:
+            return queryset.explain()
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("RESET enable_seqscan")
+
+
 def test_who_sees_every_point_gets_a_page_of_them_by_index_not_a_sort_of_all(cast, mission, owner):
     """HCSS and the GCC see all the points: the first page in the lists' order is read off an
     index (at 100,000 points, sorting them all took 25 ms a page)."""
     bulk_points(mission, owner, 1, 60)
     ids = tracker_points(cast["hcss"], TrackerFilterForm(None).filters()).order_by(*POINT_ORDER)
-    ids = ids.values_list("pk", flat=True)[:50]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET enable_seqscan = off")  # 60 rows: a scan would do otherwise
-        try:
-            plan = ids.explain()
-        finally:
-            if connection.vendor == "postgresql":
-                cursor.execute("RESET enable_seqscan")
+    plan = indexed_plan(ids.values_list("pk", flat=True)[:50])
     assert "point_order" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
 
@@ -1103,15 +1108,7 @@ def test_the_tracker_finds_the_users_points_by_index_then_their_columns_by_key(
     assert '"missions_actionpoint"."indicator"' not in columns
     assert '"missions_actionpoint"."updated_at"' not in columns
     # The OR is read from the owner's and the mission's indexes, not by reading every point.
-    scope = tracker_points(leader, TrackerFilterForm(None).filters()).values_list("pk")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET enable_seqscan = off")  # 60 rows: a scan would do otherwise
-        try:
-            plan = scope.explain()
-        finally:
-            if connection.vendor == "postgresql":
-                cursor.execute("RESET enable_seqscan")
+    plan = indexed_plan(tracker_points(leader, TrackerFilterForm(None).filters()).values("pk"))
     if connection.vendor == "postgresql":
         assert "BitmapOr" in plan and "owner_id" in plan and "mission_id" in plan, plan
     else:
